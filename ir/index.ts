@@ -1,0 +1,9 @@
+/** `kiln/ir`: the graph IR, its registry, printer, parser, verifier and reference interpreter. */
+export * from './dtype.js';
+export * from './types.js';
+export * from './errors.js';
+export * from './graph.js';
+export * from './ops/index.js';
+export { GraphBuilder } from './builder.js';
+export { verifyGraph, VerifyError } from './verify.js';
+export { attrsEqual, graphDiff, graphsEqual } from './equal.js';
