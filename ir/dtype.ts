@@ -62,13 +62,23 @@ export function wrapScalar(x: number, d: DType): number {
   }
 }
 
+/** Whether `x` is exactly representable in `d` (integers in range for i32/u32, 0/1 for bool). */
+export function fitsDType(x: number, d: DType): boolean {
+  switch (d) {
+    case 'float32': return true;
+    case 'int32': return Number.isInteger(x) && x >= -2147483648 && x <= 2147483647;
+    case 'uint32': return Number.isInteger(x) && x >= 0 && x <= 4294967295;
+    case 'bool': return x === 0 || x === 1;
+  }
+}
+
 /**
  * Converts one element from `from` to `to` with Kiln's `cast` semantics: float to integer
  * truncates toward zero and saturates (NaN becomes 0); integer to integer keeps the low 32 bits;
  * anything to bool is `x != 0`.
  */
 export function convertScalar(x: number, from: DType, to: DType): number {
-  if (to === 'bool') return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  if (to === 'bool') return x !== 0 ? 1 : 0; // NaN != 0, so NaN is true (as NumPy)
   if (to === 'float32') return Math.fround(x);
   if (from !== 'float32') return wrapScalar(x, to);
   if (Number.isNaN(x)) return 0;

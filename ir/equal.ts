@@ -1,4 +1,4 @@
-/** Structural equality of graphs: same ops, attributes, types and wiring; value names are ignored. */
+/** Structural equality of graphs: same ops, attributes, types, wiring and fusion bodies; value names and remarks are ignored. */
 import type { AttrValue, Attrs, Graph, Value } from './graph.js';
 import { typesEqual } from './types.js';
 
@@ -31,6 +31,11 @@ export function graphDiff(a: Graph, b: Graph): string | undefined {
     if (!attrsEqual(na.attrs, nb.attrs)) return `node ${i} (${na.op}): attributes ${JSON.stringify(na.attrs)} vs ${JSON.stringify(nb.attrs)}`;
     if (na.inputs.length !== nb.inputs.length || na.inputs.some((v, j) => map.get(v) !== nb.inputs[j])) return `node ${i} (${na.op}): operands differ`;
     if (na.outputs.length !== nb.outputs.length) return `node ${i} (${na.op}): result counts differ`;
+    if (!!na.body !== !!nb.body) return `node ${i} (${na.op}): only one has a body`;
+    if (na.body && nb.body) {
+      const inner = graphDiff(na.body, nb.body);
+      if (inner) return `node ${i} (${na.op}) body: ${inner}`;
+    }
     for (let j = 0; j < na.outputs.length; j++) {
       if (!typesEqual(na.outputs[j].type, nb.outputs[j].type)) return `node ${i} (${na.op}): result types differ`;
       map.set(na.outputs[j], nb.outputs[j]);

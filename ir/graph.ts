@@ -22,6 +22,11 @@ export interface Node {
   readonly inputs: readonly Value[];
   readonly attrs: Attrs;
   readonly outputs: readonly Value[];
+  /**
+   * Only for `fusion` nodes: the fused region as a graph whose params are the node's inputs
+   * and whose results are the node's outputs. It becomes one kernel.
+   */
+  readonly body?: Graph;
 }
 
 export interface Graph {
@@ -29,4 +34,11 @@ export interface Graph {
   readonly params: readonly Value[];
   readonly nodes: readonly Node[];
   readonly results: readonly Value[];
+  /** Notes from passes shown in dumps, e.g. why fusion kept two ops apart. */
+  readonly remarks?: readonly string[];
 }
+
+/** The op name of fused regions; not in the op registry, since its type comes from its body. */
+export const FUSION_OP = 'fusion';
+export const FUSION_KINDS = ['loop', 'reduce', 'output'] as const;
+export type FusionKind = (typeof FUSION_KINDS)[number];

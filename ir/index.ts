@@ -7,3 +7,6 @@ export * from './ops/index.js';
 export { GraphBuilder } from './builder.js';
 export { verifyGraph, VerifyError } from './verify.js';
 export { attrsEqual, graphDiff, graphsEqual } from './equal.js';
+export { evaluateGraph, evaluateOp, type HostTensor } from './interp/index.js';
+export { formatAttrValue, formatNumber, formatSymbolName, printGraph } from './printer.js';
+export { parseGraph, ParseError } from './parser.js';

@@ -1,6 +1,6 @@
 /** Typed readers for op attributes: each throws an OpError naming the op and attribute. */
 import type { AttrValue, Attrs } from '../graph.js';
-import { type DType, parseDType } from '../dtype.js';
+import { type DType, parseDType, shortDType } from '../dtype.js';
 import { OpError } from '../errors.js';
 
 function show(v: AttrValue | undefined): string {
@@ -43,10 +43,11 @@ export function enumAttr<T extends string>(op: string, attrs: Attrs, key: string
   return v as T;
 }
 
+/** A dtype attribute, in its short spelling only (f32, i32, u32, bool) so equal graphs compare equal. */
 export function dtypeAttr(op: string, attrs: Attrs, key: string): DType {
   const v = attrs[key];
   const d = typeof v === 'string' ? parseDType(v) : undefined;
-  if (!d) throw new OpError(op, `attribute '${key}' must be a dtype (f32, i32, u32, bool), got ${show(v)}`);
+  if (!d || shortDType(d) !== v) throw new OpError(op, `attribute '${key}' must be a dtype (f32, i32, u32, bool), got ${show(v)}`);
   return d;
 }
 

@@ -1,6 +1,6 @@
 /** Elementwise ops, select, cast and the value sources (iota, const). */
 import type { Attrs } from '../graph.js';
-import { type DType, isFloat, isNumeric, shortDType } from '../dtype.js';
+import { type DType, fitsDType, isFloat, isNumeric, shortDType } from '../dtype.js';
 import { OpError } from '../errors.js';
 import { type TensorType, formatType, shapesEqual, sizeOf, tensorType } from '../types.js';
 import { dtypeAttr, intAttr } from './attrs.js';
@@ -20,12 +20,12 @@ export const UNARY_OPS: Record<string, { rule: DTypeRule; doc: string }> = {
   neg: { rule: NUMERIC, doc: '-x (integers wrap)' },
   abs: { rule: NUMERIC, doc: '|x| (abs of INT_MIN wraps to INT_MIN)' },
   sign: { rule: NUMERIC, doc: '-1, 0 or 1 (NaN stays NaN)' },
-  exp: { rule: FLOAT, doc: 'e^x' },
+  exp: { rule: FLOAT, doc: 'e to the power x' },
   log: { rule: FLOAT, doc: 'natural log; log(0) = -inf, log(x<0) = NaN' },
   sqrt: { rule: FLOAT, doc: 'square root; NaN for x < 0' },
   rsqrt: { rule: FLOAT, doc: '1/sqrt(x)' },
-  sin: { rule: FLOAT, doc: 'sine' },
-  cos: { rule: FLOAT, doc: 'cosine' },
+  sin: { rule: FLOAT, doc: 'sin(x), x in radians' },
+  cos: { rule: FLOAT, doc: 'cos(x), x in radians' },
   tanh: { rule: FLOAT, doc: 'hyperbolic tangent' },
   sigmoid: { rule: FLOAT, doc: '1/(1+e^-x)' },
   erf: { rule: FLOAT, doc: 'Gauss error function' },
@@ -116,9 +116,16 @@ registerOp({
 /** Checks a const's value attr: a number (splat) or a flat row-major list with one value per element. */
 export function constValue(attrs: Attrs, t: TensorType): number | readonly number[] {
   const v = attrs.value;
-  if (typeof v === 'number') return v;
+  const checkFits = (x: number): void => {
+    if (!fitsDType(x, t.dtype)) throw new OpError('const', `value ${x} is not representable in ${formatType(t)}`);
+  };
+  if (typeof v === 'number') {
+    checkFits(v);
+    return v;
+  }
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
     if (v.length !== sizeOf(t.shape)) throw new OpError('const', `${formatType(t)} needs ${sizeOf(t.shape)} values, got ${v.length}`);
+    (v as number[]).forEach(checkFits);
     return v as readonly number[];
   }
   throw new OpError('const', `value must be a number or a flat list of numbers, got ${JSON.stringify(v)}`);

@@ -1,4 +1,5 @@
 /** Layout ops: free at graph level (they become index arithmetic when lowered). */
+import { fitsDType } from '../dtype.js';
 import { OpError } from '../errors.js';
 import { type TensorType, formatShape, formatType, sizeOf, tensorType } from '../types.js';
 import { checkAxes, intAttr, intsAttr, numberAttr } from './attrs.js';
@@ -76,7 +77,8 @@ registerOp({
   infer([x], attrs) {
     const low = intsAttr('pad', attrs, 'low');
     const high = intsAttr('pad', attrs, 'high');
-    numberAttr('pad', attrs, 'value');
+    const value = numberAttr('pad', attrs, 'value');
+    if (!fitsDType(value, x.dtype)) throw new OpError('pad', `value ${value} is not representable in ${formatType(x)}`);
     checkLength('pad', 'low', low, x.shape.length, x);
     checkLength('pad', 'high', high, x.shape.length, x);
     const shape = x.shape.map((d, i) => {

@@ -10,7 +10,7 @@ export type ReduceKind = (typeof REDUCE_KINDS)[number];
 
 registerOp({
   name: 'reduce', category: 'reduce', arity: 1, attrs: ['op', 'axes'],
-  doc: 'folds `axes` away with sum|max|min|prod; an empty reduction gives the identity (0, -inf, +inf, 1)',
+  doc: 'folds `axes` away with sum|max|min|prod; an empty reduction gives the identity (0; 1; -inf / INT_MIN / 0 for max; +inf / INT_MAX / UINT_MAX for min)',
   infer([x], attrs) {
     enumAttr('reduce', attrs, 'op', REDUCE_KINDS);
     const axes = intsAttr('reduce', attrs, 'axes');

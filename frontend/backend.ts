@@ -1,0 +1,75 @@
+/**
+ * The backend interface the frontend executes through, and the registry of backends.
+ * A backend owns tensor storage, runs single ops (eager mode) and runs compiled graphs (jit).
+ */
+import { type Attrs, type Graph, KilnError, type TensorType, type TypedArray } from '../ir/index.js';
+
+/** A backend's handle to one tensor's storage. */
+export interface Storage {
+  readonly type: TensorType;
+}
+
+/** A graph compiled for one backend: inputs are the graph params in order. */
+export interface Executable {
+  run(inputs: readonly Storage[]): Storage[];
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Storage holding a copy of `data` (already of the dtype's array type). */
+  upload(type: TensorType, data: TypedArray): Storage;
+  read(s: Storage): Promise<TypedArray>;
+  /** Synchronous read where the backend can block on its device; undefined otherwise. */
+  readonly readSync?: (s: Storage) => TypedArray;
+  execOp(op: string, inputs: readonly Storage[], attrs: Attrs, outType: TensorType): Storage;
+  compile(graph: Graph): Executable;
+  release(s: Storage): void;
+}
+
+type BackendFactory = () => Backend | Promise<Backend>;
+
+const factories = new Map<string, BackendFactory>();
+const ready = new Map<string, Backend>();
+let current: string | undefined;
+
+export function registerBackend(name: string, factory: BackendFactory): void {
+  factories.set(name, factory);
+}
+
+export function availableBackends(): string[] {
+  return [...factories.keys()];
+}
+
+function unknownBackend(name: string): KilnError {
+  return new KilnError(`unknown backend '${name}'; available backends: ${availableBackends().join(', ')}`);
+}
+
+/** Creates (once) and selects a backend. Defaults to the current backend, or `interp`. */
+export async function init(name: string = current ?? 'interp'): Promise<string> {
+  const factory = factories.get(name);
+  if (!factory) throw unknownBackend(name);
+  if (!ready.has(name)) ready.set(name, await factory());
+  current = name;
+  return name;
+}
+
+/** Selects an initialised backend (synchronous backends initialise on first use). */
+export function setBackend(name: string): void {
+  if (!factories.has(name)) throw unknownBackend(name);
+  if (!ready.has(name)) {
+    const b = factories.get(name)!();
+    if (b instanceof Promise) throw new KilnError(`backend '${name}' needs \`await init('${name}')\` before setBackend('${name}')`);
+    ready.set(name, b);
+  }
+  current = name;
+}
+
+export function getBackend(): string {
+  if (!current) setBackend('interp');
+  return current!;
+}
+
+export function backendInstance(name: string = getBackend()): Backend {
+  if (!ready.has(name)) setBackend(name);
+  return ready.get(name)!;
+}

@@ -1,0 +1,135 @@
+/**
+ * jit: traces a function into the graph IR once per signature (tensor shapes/dtypes, pytree
+ * structure and static values), caches it, and runs the compiled graph on the current backend.
+ */
+import { type Graph, KilnError, formatType, printGraph, verifyGraph } from '../ir/index.js';
+import { type Executable, type Storage, backendInstance } from './backend.js';
+import { type TreeDef, flatten, signatureKey, unflatten } from './pytree.js';
+import { Tensor } from './tensor.js';
+import { Trace, activeTrace, withTrace } from './trace.js';
+
+export type Stage = 'graph';
+
+export interface JitOptions {
+  /** Graph name in dumps and IR text (default: the function's name). */
+  name?: string;
+}
+
+/** A traced function, ready to print or run; from `jit(fn).lower(...args)`. */
+export interface Lowered {
+  readonly graph: Graph;
+  /** The IR at one stage as text, without running anything. */
+  asText(stage?: Stage): string;
+}
+
+export interface Jitted<F extends (...args: any[]) => any> {
+  (...args: Parameters<F>): ReturnType<F>;
+  lower(...args: Parameters<F>): Lowered;
+  /** How many times the function has been traced (once per distinct signature). */
+  readonly traceCount: number;
+  clearCache(): void;
+}
+
+interface CacheEntry {
+  readonly graph: Graph;
+  /** Concrete tensors the function closed over, passed after the user's inputs. */
+  readonly captured: readonly Tensor[];
+  readonly outDef: TreeDef;
+  readonly executables: Map<string, Executable>;
+}
+
+function graphName(fn: Function, options: JitOptions): string {
+  const raw = options.name ?? fn.name ?? '';
+  const cleaned = raw.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `fn${cleaned}`;
+}
+
+function paramName(path: string): string {
+  // `argument[0].w` → `arg0_w`
+  return path.replace(/^argument\[(\d+)\]/, 'arg$1').replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '');
+}
+
+function traceFunction(fn: (...args: any[]) => unknown, args: unknown[], name: string): CacheEntry {
+  const { leaves, paths, def } = flatten(args);
+  const trace = new Trace(name);
+  const inputs = leaves.map((t, i) => trace.input(t.type, paramName(paths[i])));
+  let out: unknown;
+  try {
+    out = withTrace(trace, () => fn(...(unflatten(def, inputs) as unknown[])));
+  } catch (e) {
+    if (e instanceof KilnError) e.message += `\n  while tracing jit(${name}) with inputs (${leaves.map((t) => formatType(t.type)).join(', ')})`;
+    throw e;
+  }
+  if (out instanceof Promise) throw new KilnError(`jit(${name}): the function returned a Promise; jitted functions must be synchronous`);
+  const result = flatten(out, 'result');
+  const results = result.leaves.map((t) => trace.valueOf(t));
+  const graph = verifyGraph(trace.builder.build(results));
+  return { graph, captured: trace.capturedTensors, outDef: result.def, executables: new Map() };
+}
+
+export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOptions = {}): Jitted<F> {
+  if (typeof fn !== 'function') throw new KilnError(`jit: expected a function, got ${typeof fn}`);
+  const name = graphName(fn, options);
+  const cache = new Map<string, CacheEntry>();
+  let traceCount = 0;
+
+  const entryFor = (args: unknown[]): { entry: CacheEntry; leaves: Tensor[] } => {
+    const { leaves, def } = flatten(args);
+    const key = signatureKey(def, leaves);
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = traceFunction(fn, args, name);
+      traceCount++;
+      cache.set(key, entry);
+    }
+    return { entry, leaves };
+  };
+
+  const run = (...args: unknown[]): unknown => {
+    // Inside another trace, a jitted function is simply inlined into it.
+    if (activeTrace()) return fn(...args);
+    const { entry, leaves } = entryFor(args);
+    const backend = backendInstance();
+    let exe = entry.executables.get(backend.name);
+    if (!exe) {
+      exe = backend.compile(entry.graph);
+      entry.executables.set(backend.name, exe);
+    }
+    const inputs = [...leaves, ...entry.captured].map((t) => storageOn(backend, t));
+    const outputs = exe.run(inputs);
+    // An output that aliases an input or another output (e.g. `x => x`) gets its own copy, so
+    // every returned tensor owns its storage.
+    const seen = new Set<Storage>(inputs);
+    const tensors = outputs.map((s) => {
+      const own = seen.has(s) ? backend.execOp('reshape', [s], {}, s.type) : s;
+      seen.add(own);
+      return Tensor.fromStorage(backend, own);
+    });
+    return unflatten(entry.outDef, tensors);
+  };
+
+  const jitted = Object.assign(run, {
+    lower(...args: unknown[]): Lowered {
+      const { entry } = entryFor(args);
+      return {
+        graph: entry.graph,
+        asText(stage: Stage = 'graph') {
+          if (stage !== 'graph') throw new KilnError(`lower().asText: unknown stage '${stage}'; available stages: graph`);
+          return printGraph(entry.graph);
+        },
+      };
+    },
+    clearCache() {
+      cache.clear();
+    },
+  });
+  Object.defineProperty(jitted, 'traceCount', { get: () => traceCount });
+  return jitted as unknown as Jitted<F>;
+}
+
+function storageOn(backend: ReturnType<typeof backendInstance>, t: Tensor): Storage {
+  const c = t.concrete('jit');
+  if (c.backend === backend) return c.storage;
+  if (!c.backend.readSync) throw new KilnError(`jit: an input lives on backend '${c.backend.name}', which cannot be read synchronously; move it with await t.data()`);
+  return backend.upload(t.type, c.backend.readSync(c.storage));
+}

@@ -1,0 +1,74 @@
+/**
+ * Tokens of the graph IR text form (see the grammar in parser.ts) and `ParseError`, which every
+ * stage of reading IR text throws: the lexer, the grammar and the graph builder.
+ */
+import { type IToken, type TokenType, Lexer, createToken } from 'chevrotain';
+import { KilnError } from './errors.js';
+
+/** A syntax or semantic error in IR text; `line` and `column` are 1-based. */
+export class ParseError extends KilnError {
+  override name = 'ParseError';
+  constructor(readonly line: number, readonly column: number, readonly detail: string) {
+    super(`${line}:${column}: ${detail}`);
+  }
+}
+
+export function errorAt(token: IToken, detail: string): ParseError {
+  return new ParseError(token.startLine ?? 1, token.startColumn ?? 1, detail);
+}
+
+const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
+const Comment = createToken({ name: 'Comment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'an identifier' });
+export const GraphKeyword = createToken({ name: 'GraphKeyword', pattern: /graph/, longer_alt: Identifier, label: "'graph'" });
+export const ReturnKeyword = createToken({ name: 'ReturnKeyword', pattern: /return/, longer_alt: Identifier, label: "'return'" });
+/**
+ * `%x`, `%0`. Any run of word characters lexes, so that `%1x` gets a clear "bad value name"
+ * error from the builder rather than a confusing token split.
+ */
+export const ValueName = createToken({ name: 'ValueName', pattern: /%[A-Za-z0-9_]+/, label: 'a value name (%name)' });
+/** `@mlp` or, for names that are not identifiers, a JSON string: `@"my graph"`. */
+export const SymbolName = createToken({
+  name: 'SymbolName',
+  pattern: /@(?:[A-Za-z_][A-Za-z0-9_$.]*|"(?:[^"\\\r\n]|\\.)*")/,
+  label: 'a graph name (@name)',
+});
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a string' });
+export const NegInf = createToken({ name: 'NegInf', pattern: /-inf/, label: "'-inf'" });
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: 'a number' });
+
+const punctuation = (name: string, text: string): TokenType => createToken({ name, pattern: text, label: `'${text}'` });
+export const LParen = punctuation('LParen', '(');
+export const RParen = punctuation('RParen', ')');
+export const LBrace = punctuation('LBrace', '{');
+export const RBrace = punctuation('RBrace', '}');
+export const LBracket = punctuation('LBracket', '[');
+export const RBracket = punctuation('RBracket', ']');
+export const Comma = punctuation('Comma', ',');
+export const Colon = punctuation('Colon', ':');
+export const Equals = punctuation('Equals', '=');
+
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace, Comment,
+  GraphKeyword, ReturnKeyword, Identifier,
+  ValueName, SymbolName, StringLiteral,
+  NegInf, Arrow, NumberLiteral,
+  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Equals,
+];
+
+let lexer: Lexer | undefined;
+
+/** Splits `text` into tokens; throws a ParseError at the first character no token matches. */
+export function tokenize(text: string): IToken[] {
+  lexer ??= new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: true });
+  const result = lexer.tokenize(text);
+  const bad = result.errors[0];
+  if (bad) {
+    const chars = text.slice(bad.offset, bad.offset + bad.length);
+    const what = chars.length === 1 ? 'character' : 'characters';
+    throw new ParseError(bad.line ?? 1, bad.column ?? 1, `unexpected ${what} '${chars}'`);
+  }
+  return result.tokens;
+}
