@@ -22,7 +22,7 @@ export interface Backend {
   /** Synchronous read where the backend can block on its device; undefined otherwise. */
   readonly readSync?: (s: Storage) => TypedArray;
   execOp(op: string, inputs: readonly Storage[], attrs: Attrs, outType: TensorType): Storage;
-  compile(graph: Graph): Executable;
+  compile(graph: Graph, options?: { dump?: string | false }): Executable;
   release(s: Storage): void;
 }
 
@@ -44,8 +44,11 @@ function unknownBackend(name: string): KilnError {
   return new KilnError(`unknown backend '${name}'; available backends: ${availableBackends().join(', ')}`);
 }
 
-/** Creates (once) and selects a backend. Defaults to the current backend, or `interp`. */
-export async function init(name: string = current ?? 'interp'): Promise<string> {
+/** The backend used until another is chosen. */
+export const DEFAULT_BACKEND = 'wasm';
+
+/** Creates (once) and selects a backend: the current one, else the default (`wasm`). */
+export async function init(name: string = current ?? DEFAULT_BACKEND): Promise<string> {
   const factory = factories.get(name);
   if (!factory) throw unknownBackend(name);
   if (!ready.has(name)) ready.set(name, await factory());
@@ -65,11 +68,18 @@ export function setBackend(name: string): void {
 }
 
 export function getBackend(): string {
-  if (!current) setBackend('interp');
-  return current!;
+  return current ?? DEFAULT_BACKEND;
 }
 
 export function backendInstance(name: string = getBackend()): Backend {
-  if (!ready.has(name)) setBackend(name);
+  const b = ready.get(name);
+  if (b) return b;
+  if (name === DEFAULT_BACKEND && !current) {
+    throw new KilnError(
+      `Kiln's default backend '${DEFAULT_BACKEND}' needs \`await init()\` once before the first op (it loads the compiler); ` +
+        "or pick the reference interpreter with setBackend('interp')",
+    );
+  }
+  setBackend(name);
   return ready.get(name)!;
 }

@@ -3,22 +3,29 @@
  * structure and static values), caches it, and runs the compiled graph on the current backend.
  */
 import { type Graph, KilnError, formatType, printGraph, verifyGraph } from '../ir/index.js';
+import { printProgram } from '../ir/loop-printer.js';
+import { Compilation } from './compile.js';
+import { watOf } from './wat.js';
 import { type Executable, type Storage, backendInstance } from './backend.js';
 import { type TreeDef, flatten, signatureKey, unflatten } from './pytree.js';
 import { Tensor } from './tensor.js';
 import { Trace, activeTrace, withTrace } from './trace.js';
 
-export type Stage = 'graph';
+/** IR stages `lower().asText` can show: traced graph, fused graph, loop IR, WebAssembly text. */
+export type Stage = 'graph' | 'fused' | 'loop' | 'wat';
+export const STAGES: readonly Stage[] = ['graph', 'fused', 'loop', 'wat'];
 
 export interface JitOptions {
   /** Graph name in dumps and IR text (default: the function's name). */
   name?: string;
+  /** Write every stage of each compilation as numbered files in this directory (also: KILN_DUMP). */
+  dump?: string;
 }
 
 /** A traced function, ready to print or run; from `jit(fn).lower(...args)`. */
 export interface Lowered {
   readonly graph: Graph;
-  /** The IR at one stage as text, without running anything. */
+  /** The IR at one stage as text, without running anything (compiling as far as needed). */
   asText(stage?: Stage): string;
 }
 
@@ -92,7 +99,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
     const backend = backendInstance();
     let exe = entry.executables.get(backend.name);
     if (!exe) {
-      exe = backend.compile(entry.graph);
+      exe = backend.compile(entry.graph, { dump: options.dump });
       entry.executables.set(backend.name, exe);
     }
     const inputs = [...leaves, ...entry.captured].map((t) => storageOn(backend, t));
@@ -111,11 +118,18 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
   const jitted = Object.assign(run, {
     lower(...args: unknown[]): Lowered {
       const { entry } = entryFor(args);
+      let compilation: Compilation | undefined;
+      const compiled = () => (compilation ??= new Compilation(entry.graph));
       return {
         graph: entry.graph,
         asText(stage: Stage = 'graph') {
-          if (stage !== 'graph') throw new KilnError(`lower().asText: unknown stage '${stage}'; available stages: graph`);
-          return printGraph(entry.graph);
+          switch (stage) {
+            case 'graph': return printGraph(entry.graph);
+            case 'fused': return printGraph(compiled().loop.fused);
+            case 'loop': return printProgram(compiled().loop.program);
+            case 'wat': return watOf(compiled().wasm.bytes);
+            default: throw new KilnError(`lower().asText: unknown stage '${stage}'; stages are ${STAGES.join(', ')}`);
+          }
         },
       };
     },

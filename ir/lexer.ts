@@ -18,6 +18,13 @@ export function errorAt(token: IToken, detail: string): ParseError {
 }
 
 const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
+/** What starts a remark comment; the printer writes `// remark: <text>`. */
+export const REMARK_PREFIX = '// remark:';
+/**
+ * `// remark: text` (to the end of the line): a comment the parser keeps as a Graph remark. It
+ * never reaches the grammar (it is collected in its own lexer group), so it may stand anywhere.
+ */
+export const Remark = createToken({ name: 'Remark', pattern: /\/\/ remark:[^\n\r]*/, group: 'remarks' });
 const Comment = createToken({ name: 'Comment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'an identifier' });
@@ -51,7 +58,7 @@ export const Colon = punctuation('Colon', ':');
 export const Equals = punctuation('Equals', '=');
 
 export const ALL_TOKENS: TokenType[] = [
-  WhiteSpace, Comment,
+  WhiteSpace, Remark, Comment,
   GraphKeyword, ReturnKeyword, Identifier,
   ValueName, SymbolName, StringLiteral,
   NegInf, Arrow, NumberLiteral,
@@ -60,8 +67,11 @@ export const ALL_TOKENS: TokenType[] = [
 
 let lexer: Lexer | undefined;
 
-/** Splits `text` into tokens; throws a ParseError at the first character no token matches. */
-export function tokenize(text: string): IToken[] {
+/**
+ * Splits `text` into the tokens the grammar reads and the remark comments, in text order;
+ * throws a ParseError at the first character no token matches.
+ */
+export function tokenizeWithRemarks(text: string): { tokens: IToken[]; remarks: IToken[] } {
   lexer ??= new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: true });
   const result = lexer.tokenize(text);
   const bad = result.errors[0];
@@ -70,5 +80,16 @@ export function tokenize(text: string): IToken[] {
     const what = chars.length === 1 ? 'character' : 'characters';
     throw new ParseError(bad.line ?? 1, bad.column ?? 1, `unexpected ${what} '${chars}'`);
   }
-  return result.tokens;
+  return { tokens: result.tokens, remarks: result.groups.remarks ?? [] };
+}
+
+/** The tokens the grammar reads (remark comments left out, like other comments). */
+export function tokenize(text: string): IToken[] {
+  return tokenizeWithRemarks(text).tokens;
+}
+
+/** The text of a remark comment: what follows `// remark:`, less the one space the printer puts there. */
+export function remarkText(token: IToken): string {
+  const rest = token.image.slice(REMARK_PREFIX.length);
+  return rest.startsWith(' ') ? rest.slice(1) : rest;
 }

@@ -1,7 +1,8 @@
 /**
  * The graph IR text form, printer side; parser.ts documents the grammar and reads it back.
  * Values carry no names (JAX style): the printer numbers node results `%0, %1, ...` and names
- * parameters by their hint when it is usable, else `%argN`.
+ * parameters by their hint when it is usable, else `%argN` (`%pN` in fusion bodies). Remarks
+ * print as `// remark: ...` lines right after a graph's `{`.
  */
 import type { AttrValue, Graph, Node, Value } from './graph.js';
 import { getOp, hasOp } from './ops/index.js';
@@ -42,9 +43,9 @@ export function formatSymbolName(name: string): string {
 
 /**
  * Parameter names without the `%`: the hint when it is an identifier no other parameter also
- * carries, else `argN` (N = position), made unique against the hints in use.
+ * carries, else `<fallback>N` (N = position), made unique against the hints in use.
  */
-function paramNames(params: readonly Value[]): string[] {
+function paramNames(params: readonly Value[], fallback: string): string[] {
   const hintCounts = new Map<string, number>();
   for (const p of params) if (p.name !== undefined) hintCounts.set(p.name, (hintCounts.get(p.name) ?? 0) + 1);
   const usable = (hint: string | undefined): hint is string =>
@@ -52,31 +53,43 @@ function paramNames(params: readonly Value[]): string[] {
   const taken = new Set(params.map((p) => p.name).filter(usable));
   return params.map((p, i) => {
     if (usable(p.name)) return p.name;
-    let name = `arg${i}`;
-    for (let k = 1; taken.has(name); k++) name = `arg${i}_${k}`;
+    let name = `${fallback}${i}`;
+    for (let k = 1; taken.has(name); k++) name = `${fallback}${i}_${k}`;
     taken.add(name);
     return name;
   });
 }
 
-/** Attributes in the op's declared order, then any others (only in invalid graphs) as stored. */
+/** Attributes in the op's declared order, then any others (fusion's `kind`, or invalid ones) as stored. */
 function formatAttrs(node: Node): string {
   const order = hasOp(node.op) ? getOp(node.op).attrs : [];
   const keys = [...order.filter((k) => k in node.attrs), ...Object.keys(node.attrs).filter((k) => !order.includes(k))];
   return keys.map((k) => `${k}=${formatAttrValue(node.attrs[k])}`).join(', ');
 }
 
-/** The canonical text of `g`, ending in a newline; `parseGraph` reads it back to an equal graph. */
-export function printGraph(g: Graph): string {
+/** A remark as one comment line: line breaks inside it become spaces. */
+export function formatRemark(text: string): string {
+  return `// remark: ${text.replace(/\r\n|\r|\n/g, ' ')}`;
+}
+
+/**
+ * The lines of `g`: the header unindented (it may follow a statement), everything inside the
+ * braces indented by `indent` plus two spaces, and the closing brace by `indent`. Values are
+ * numbered per graph, so a fusion body has its own `%0, %1, ...`; its parameters fall back to
+ * `%pN`, the top graph's to `%argN`.
+ */
+function graphLines(g: Graph, indent: string, paramFallback: string): string[] {
+  const inner = `${indent}  `;
   const names = new Map<Value, string>();
   const nameOf = (v: Value): string => names.get(v) ?? UNDEFINED_VALUE;
 
-  const params = paramNames(g.params).map((name, i) => {
+  const params = paramNames(g.params, paramFallback).map((name, i) => {
     names.set(g.params[i], `%${name}`);
     return `%${name}: ${formatType(g.params[i].type)}`;
   });
   const resultTypes = g.results.map((v) => formatType(v.type)).join(', ');
   const lines = [`graph ${formatSymbolName(g.name)}(${params.join(', ')}) -> (${resultTypes}) {`];
+  for (const remark of g.remarks ?? []) lines.push(`${inner}${formatRemark(remark)}`);
 
   let nextNumber = 0;
   for (const node of g.nodes) {
@@ -84,12 +97,26 @@ export function printGraph(g: Graph): string {
     for (const out of node.outputs) names.set(out, `%${nextNumber++}`);
     const attrs = formatAttrs(node);
     const types = node.outputs.map((v) => formatType(v.type)).join(', ');
-    let line = `  ${node.outputs.map(nameOf).join(', ')} = ${node.op}`;
+    let line = `${inner}${node.outputs.map(nameOf).join(', ')} = ${node.op}`;
     if (operands) line += ` ${operands}`;
     if (attrs) line += ` {${attrs}}`;
-    lines.push(`${line} : ${types}`);
+    line += ` : ${types}`;
+    if (!node.body) {
+      lines.push(line);
+      continue;
+    }
+    const [header, ...rest] = graphLines(node.body, inner, 'p');
+    lines.push(`${line} ${header}`, ...rest);
   }
-  lines.push(g.results.length ? `  return ${g.results.map(nameOf).join(', ')}` : '  return');
-  lines.push('}');
-  return lines.join('\n') + '\n';
+  lines.push(g.results.length ? `${inner}return ${g.results.map(nameOf).join(', ')}` : `${inner}return`);
+  lines.push(`${indent}}`);
+  return lines;
+}
+
+/**
+ * The canonical text of `g`, ending in a newline; `parseGraph` reads it back to an equal graph
+ * (remarks included). A fusion node's body follows its result types as a nested graph.
+ */
+export function printGraph(g: Graph): string {
+  return graphLines(g, '', 'arg').join('\n') + '\n';
 }

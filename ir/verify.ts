@@ -55,6 +55,7 @@ export function verifyGraph(g: Graph): Graph {
 function verifyFusion(node: Node, fail: (msg: string) => never): void {
   const body = node.body;
   if (!body) fail('a fusion node needs a body graph');
+  if (node.outputs.length === 0) fail('a fusion node needs at least one result');
   const kind = node.attrs.kind;
   if (typeof kind !== 'string' || !(FUSION_KINDS as readonly string[]).includes(kind)) fail(`attribute 'kind' must be one of ${FUSION_KINDS.join('|')}, got ${JSON.stringify(kind)}`);
   if (Object.keys(node.attrs).some((k) => k !== 'kind')) fail(`unknown attribute(s) ${Object.keys(node.attrs).filter((k) => k !== 'kind').join(', ')} (attributes: kind)`);

@@ -1,13 +1,26 @@
 /** Shared test helpers: backend parametrisation and tolerance-aware comparisons. */
-import { expect } from 'vitest';
-import { setBackend } from '../frontend/index.js';
+import { beforeAll, expect } from 'vitest';
+import { init } from '../frontend/index.js';
 
-/** Every backend the op suites run on; later backends are added here. */
-export const BACKENDS = ['interp'] as const;
+/** Every backend the op suites run on: the reference interpreter and compiled WebAssembly. */
+export const BACKENDS = ['interp', 'wasm'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
+/**
+ * Selects `name` for the tests of the enclosing describe, initialising it first. Create tensors
+ * inside tests or hooks, not in describe bodies, which run before any hook.
+ */
 export function useBackend(name: string): void {
-  setBackend(name);
+  beforeAll(async () => {
+    await init(name);
+  });
 }
+
+/**
+ * Tolerance for results of transcendental functions: exact on interp (math in float64, rounded
+ * once), a few ulp on wasm (float32 polynomials; see codegen-wasm/math).
+ */
+export const TRANSCENDENTAL_RTOL = 1e-6;
 
 export interface Tolerance {
   rtol?: number;

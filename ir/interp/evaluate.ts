@@ -51,6 +51,11 @@ export function evaluateGraph(g: Graph, inputs: readonly HostTensor[]): HostTens
   };
   g.nodes.forEach((node, i) => {
     const operands = node.inputs.map((v, j) => read(v, `node ${i} (${node.op}) operand ${j}`));
+    if (node.body) {
+      // A fusion node computes exactly what its body graph computes.
+      evaluateGraph(node.body, operands).forEach((t, k) => values.set(node.outputs[k], t));
+      return;
+    }
     values.set(node.outputs[0], evaluateOp(node.op, operands, node.attrs, node.outputs[0].type));
   });
   // Op results are fresh arrays; copy only what would otherwise alias an input or another result.

@@ -28,6 +28,7 @@ for (const name of ['argmax', 'argmin'] as const) {
       const axis = intAttr(name, attrs, 'axis');
       if (axis < 0 || axis >= x.shape.length) throw new OpError(name, `axis ${axis} is out of range for ${formatType(x)}`);
       if (x.shape[axis] === 0) throw new OpError(name, `axis ${axis} of ${formatType(x)} is empty; there is no ${name}`);
+      if (!isNumeric(x.dtype)) throw new OpError(name, `operand ${formatType(x)} must be numeric (cast bool first)`);
       return tensorType('int32', x.shape.filter((_, i) => i !== axis));
     },
   });

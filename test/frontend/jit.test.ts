@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, jit, nn, numpy as np, setBackend } from '../../frontend/index.js';
+import { Tensor, jit, nn, numpy as np } from '../../frontend/index.js';
 import { parseGraph } from '../../ir/index.js';
-import { BACKENDS } from '../helpers.js';
+import { BACKENDS, useBackend } from '../helpers.js';
 
 describe.each(BACKENDS)('jit on %s', (backend) => {
-  setBackend(backend);
+  useBackend(backend);
 
   it('computes the same values as eager execution', () => {
     const f = (x: Tensor, y: Tensor) => np.add(np.multiply(x, 2), np.exp(y));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { jit, nn, numpy as np, setBackend, type Tensor } from '../../frontend/index.js';
-import { BACKENDS, expectClose } from '../helpers.js';
+import { jit, nn, numpy as np, type Tensor } from '../../frontend/index.js';
+import { BACKENDS, expectClose, useBackend } from '../helpers.js';
 
 interface Arr { shape: number[]; data: number[] }
 type Case = Record<string, any>;
@@ -13,7 +13,7 @@ const c = (name: string): Case => fixtures.cases[name];
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
 describe.each(BACKENDS)('nn on %s', (backend) => {
-  setBackend(backend);
+  useBackend(backend);
 
   it('relu, relu6, leakyRelu, silu, sigmoid', () => {
     const x = np.array([-2, -0.5, 0, 3, 7]);

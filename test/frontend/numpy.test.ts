@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { numpy as np, setBackend } from '../../frontend/index.js';
-import { BACKENDS, expectClose } from '../helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Tensor, numpy as np } from '../../frontend/index.js';
+import { BACKENDS, expectClose, useBackend } from '../helpers.js';
 
 describe.each(BACKENDS)('numpy API on %s', (backend) => {
-  setBackend(backend);
+  useBackend(backend);
 
   describe('elementwise', () => {
     it('broadcasts NumPy-style, including size-1 stretching and rank extension', () => {
@@ -100,7 +100,10 @@ describe.each(BACKENDS)('numpy API on %s', (backend) => {
   });
 
   describe('reductions', () => {
-    const x = np.array([[1, 2, 3], [4, 5, 6]]);
+    let x: Tensor;
+    beforeAll(() => {
+      x = np.array([[1, 2, 3], [4, 5, 6]]);
+    });
 
     it('reduces over all axes, one axis, negative axes and lists, with keepdims', () => {
       expect(np.sum(x).toArray()).toBe(21);
@@ -181,7 +184,10 @@ describe.each(BACKENDS)('numpy API on %s', (backend) => {
   });
 
   describe('shape manipulation', () => {
-    const x = np.reshape(np.arange(6), [2, 3]);
+    let x: Tensor;
+    beforeAll(() => {
+      x = np.reshape(np.arange(6), [2, 3]);
+    });
 
     it('reshapes with -1, transposes, swaps axes and broadcasts', () => {
       expect(np.reshape(x, [3, -1]).shape).toEqual([3, 2]);

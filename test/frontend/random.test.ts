@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, jit, numpy as np, random, setBackend } from '../../frontend/index.js';
-import { BACKENDS } from '../helpers.js';
+import { type Tensor, jit, numpy as np, random } from '../../frontend/index.js';
+import { BACKENDS, useBackend } from '../helpers.js';
 
 describe('threefry2x32', () => {
   // Known-answer vectors from the Random123 paper's reference implementation (20 rounds).
@@ -12,7 +12,7 @@ describe('threefry2x32', () => {
 });
 
 describe.each(BACKENDS)('random on %s', (backend) => {
-  setBackend(backend);
+  useBackend(backend);
 
   it('gives the same values for the same key, and different ones for split keys', () => {
     const a = random.uniform(random.key(42), [8]).dataSync();

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KilnError, Tensor, getBackend, numpy as np, setBackend } from '../../frontend/index.js';
-import { BACKENDS } from '../helpers.js';
+import { BACKENDS, useBackend } from '../helpers.js';
 
 describe.each(BACKENDS)('tensors on %s', (backend) => {
-  setBackend(backend);
-  afterEach(() => setBackend(backend));
+  useBackend(backend);
 
   it('creates float32 tensors from nested arrays by default', () => {
     const t = np.array([[1, 2, 3], [4, 5, 6]]);
@@ -86,6 +85,6 @@ describe.each(BACKENDS)('tensors on %s', (backend) => {
   it('names the backend and errors are KilnErrors', () => {
     expect(getBackend()).toBe(backend);
     expect(() => setBackend('nope')).toThrow(KilnError);
-    expect(() => setBackend('nope')).toThrow(/unknown backend 'nope'; available backends: interp/);
+    expect(() => setBackend('nope')).toThrow(/unknown backend 'nope'; available backends: interp, wasm/);
   });
 });

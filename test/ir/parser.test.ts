@@ -99,7 +99,7 @@ const ERRORS: [name: string, from: string, to: string, where: string, message: s
   ['negative dimension', '%y: f32[3]', '%y: f32[-3]', '1:30', "expected a dimension size (an integer >= 0) but found '-3'"],
   ['type without brackets', '%y: f32[3]', '%y: f32', '1:29', "expected '[' but found ')'"],
   ['missing closing brace', '  return %0\n}\n', '  return %0\n', '3:12', "expected ',' or '}' but found end of input"],
-  ['missing return', '  return %0\n', '', '3:1', "expected ',' or a value name (%name) or 'return' but found '}'"],
+  ['missing return', '  return %0\n', '', '3:1', "expected ',' or 'graph' or a value name (%name) or 'return' but found '}'"],
   ['junk after an operand', 'exp %x :', 'exp %x @foo :', '2:15', "expected ',' or '{' or ':' but found '@foo'"],
   ['missing result type', 'exp %x : f32[2]', 'exp %x :', '3:3', "expected a dtype but found 'return'"],
   ['missing op name', '%0 = exp', '%0 = %x', '2:8', "expected an op name but found '%x'"],
@@ -133,7 +133,7 @@ describe('parse errors name the line, the column, what was found and what was ex
 
   it('lists every op when no known op is close to the unknown one', () => {
     const e = parseError(BASE.replace('exp %x', 'frobnicate %x'));
-    expect(e.detail).toMatch(/^unknown op 'frobnicate'; known ops: neg, abs, .*, reduce_window$/);
+    expect(e.detail).toMatch(/^unknown op 'frobnicate'; known ops: neg, abs, .*, reduce_window, fusion$/);
   });
 
   it('reports a syntax error at the end of a long graph quickly', () => {
@@ -143,5 +143,141 @@ describe('parse errors name the line, the column, what was found and what was ex
     const e = parseError(text);
     expect(`${e.line}:${e.column}`).toBe('3002:15');
     expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
+const FUSED_MLP = `graph @mlp(%x: f32[64,784], %w: f32[784,512], %b: f32[512]) -> (f32[64,512], f32[64], f32[64]) {
+  // remark: fusion kept reduce %3 apart from dot_general %0: the dot_general is an output fusion root
+  %0 = fusion %x, %w, %b {kind=output} : f32[64,512] graph @matmul_bias_relu_64x512(%p0: f32[64,784], %p1: f32[784,512], %p2: f32[512]) -> (f32[64,512]) {
+    %0 = dot_general %p0, %p1 {batch=[[],[]], contract=[[1],[0]]} : f32[64,512]
+    %1 = broadcast %p2 {dims=[1]} : f32[64,512]
+    %2 = add %0, %1 : f32[64,512]
+    %3 = const {value=0} : f32[64,512]
+    %4 = max %2, %3 : f32[64,512]
+    return %4
+  }
+  %1, %2 = fusion %0 {kind=reduce} : f32[64], f32[64] graph @sum_max_64(%p0: f32[64,512]) -> (f32[64], f32[64]) {
+    %0 = reduce %p0 {op=sum, axes=[1]} : f32[64]
+    %1 = reduce %p0 {op=max, axes=[1]} : f32[64]
+    return %0, %1
+  }
+  return %0, %1, %2
+}
+`;
+
+describe('parseGraph builds fusion nodes', () => {
+  it('reads a fused MLP: bodies, their own scopes, several results', () => {
+    const g = parseGraph(FUSED_MLP);
+    expect(g.nodes.map((n) => n.op)).toEqual(['fusion', 'fusion']);
+    const [matmul, sums] = g.nodes;
+    expect(matmul.attrs).toEqual({ kind: 'output' });
+    expect(matmul.inputs).toEqual(g.params);
+    expect(matmul.body!.name).toBe('matmul_bias_relu_64x512');
+    expect(matmul.body!.params.map((p) => p.name)).toEqual(['p0', 'p1', 'p2']);
+    expect(matmul.body!.nodes.map((n) => n.op)).toEqual(['dot_general', 'broadcast', 'add', 'const', 'max']);
+    expect(matmul.body!.results).toEqual([matmul.body!.nodes[4].outputs[0]]);
+    expect(sums.inputs).toEqual([matmul.outputs[0]]);
+    expect(sums.outputs.map((v) => v.type.shape)).toEqual([[64], [64]]);
+    expect(sums.body!.nodes[0].inputs).toEqual([sums.body!.params[0]]);
+    expect(g.results).toEqual([matmul.outputs[0], ...sums.outputs]);
+    expect(g.remarks).toEqual(['fusion kept reduce %3 apart from dot_general %0: the dot_general is an output fusion root']);
+    expect(matmul.body!.remarks).toBeUndefined();
+    expect(printGraph(g)).toBe(FUSED_MLP);
+  });
+
+  it('collects remarks into the graph that holds them; other comments stay comments', () => {
+    const g = parseGraph(`// remark: before the graph belongs to the top graph
+// a plain comment
+graph @g(%x: f32[2]) -> (f32[2]) { // remark: after the brace
+  //remark: no space after the slashes: a plain comment
+  // remarks: a plain comment too
+  %0 = fusion %x {kind=loop} : f32[2] graph @k(%p0: f32[2]) -> (f32[2]) {
+    // remark: in the body
+    %0 = exp %p0 : f32[2]  // remark: at the end of a body line
+    // remark:no space
+    // remark:   three spaces
+    return %0
+  }  // remark: after the body
+  // remark:
+  return %0
+}
+// remark: after the graph`);
+    expect(g.remarks).toEqual(['before the graph belongs to the top graph', 'after the brace', 'after the body', '', 'after the graph']);
+    expect(g.nodes[0].body!.remarks).toEqual(['in the body', 'at the end of a body line', 'no space', '  three spaces']);
+    expect(printGraph(g)).toBe(`graph @g(%x: f32[2]) -> (f32[2]) {
+  // remark: before the graph belongs to the top graph
+  // remark: after the brace
+  // remark: after the body
+  // remark: 
+  // remark: after the graph
+  %0 = fusion %x {kind=loop} : f32[2] graph @k(%p0: f32[2]) -> (f32[2]) {
+    // remark: in the body
+    // remark: at the end of a body line
+    // remark: no space
+    // remark:   three spaces
+    %0 = exp %p0 : f32[2]
+    return %0
+  }
+  return %0
+}
+`);
+  });
+
+  it('leaves remarks out of graphs that have none', () => {
+    const g = parseGraph(MLP);
+    expect('remarks' in g).toBe(false);
+  });
+});
+
+/** Base text for fusion error cases: a two-result fusion, then a use of it. */
+const FUSED_BASE = `graph @g(%x: f32[2], %y: f32[2]) -> (f32[2], f32[]) {
+  %0, %1 = fusion %x, %y {kind=loop} : f32[2], f32[] graph @k(%p0: f32[2], %p1: f32[2]) -> (f32[2], f32[]) {
+    %0 = add %p0, %p1 : f32[2]
+    %1 = reduce %0 {op=sum, axes=[0]} : f32[]
+    return %0, %1
+  }
+  %2 = neg %0 : f32[2]
+  return %2, %1
+}
+`;
+const FUSED_BODY = ` graph @k(%p0: f32[2], %p1: f32[2]) -> (f32[2], f32[]) {
+    %0 = add %p0, %p1 : f32[2]
+    %1 = reduce %0 {op=sum, axes=[0]} : f32[]
+    return %0, %1
+  }`;
+const NESTED = 'fusion %p0, %p1 {kind=loop} : f32[2] graph @inner(%q0: f32[2], %q1: f32[2]) -> (f32[2]) { return %q0 }';
+
+const FUSION_ERRORS: [name: string, from: string, to: string, where: string, message: string][] = [
+  ['fusion without a body', FUSED_BODY, '', '2:12', 'fusion needs a body: a graph after its result types (`: t graph @kernel(%p0: t) -> (t) { ... }`)'],
+  ['body parameter type differs from the operand', '%p1: f32[2]', '%p1: f32[3]', '2:76', 'fusion: body parameter %p1 is f32[3] but operand 1 (%y) is f32[2]'],
+  ['fewer operands than body parameters', 'fusion %x, %y', 'fusion %x', '2:56', 'fusion has 1 operand(s) but its body @k takes 2 parameter(s)'],
+  ['declared result type differs from the body result', ': f32[2], f32[] graph', ': f32[2], f32[2] graph', '2:48', 'fusion: result 1 is declared f32[2] but the body gives f32[]'],
+  ['fewer results than the body returns', '%0, %1 = fusion %x, %y {kind=loop} : f32[2], f32[] graph', '%0 = fusion %x, %y {kind=loop} : f32[2] graph', '2:49', 'fusion declares 1 result(s) but its body @k returns 2'],
+  ['more names than types', ': f32[2], f32[] graph', ': f32[2] graph', '2:38', '2 result(s) are named but 1 type(s) are declared'],
+  ['nested fusion', 'add %p0, %p1 : f32[2]', NESTED, '3:10', 'fusion bodies cannot nest fusions'],
+  ['unknown fusion kind', '{kind=loop}', '{kind=fused}', '2:32', `fusion: attribute 'kind' must be one of loop, reduce, output, got "fused"`],
+  ['fusion kind that is not a word', '{kind=loop}', '{kind=[1]}', '2:32', "fusion: attribute 'kind' must be one of loop, reduce, output, got [1]"],
+  ['missing fusion kind', ' {kind=loop}', '', '2:12', "fusion: missing attribute 'kind' (loop, reduce, output)"],
+  ['unknown fusion attribute', '{kind=loop}', '{kind=loop, op=sum}', '2:38', "fusion: unknown attribute 'op' (attributes: kind)"],
+  ['misspelled fusion', 'fusion %x', 'fuson %x', '2:12', "unknown op 'fuson'; did you mean 'fusion'?"],
+  ['body on an op that is not a fusion', 'neg %0 : f32[2]', 'neg %0 : f32[2] graph @k() -> () { return }', '7:24', 'neg takes no body graph; only fusion nodes have one'],
+  ['body using an outer value', 'add %p0, %p1', 'add %p0, %y', '3:19', '%y is not defined in this fusion body (it is defined outside, at 1:22; a body sees only its own parameters and values)'],
+  ['body parameter named twice', '%p1: f32[2]', '%p0: f32[2]', '2:76', '%p0 is already defined at 2:63'],
+  ['unknown op in a body', 'add %p0', 'addd %p0', '3:10', "unknown op 'addd'; did you mean 'add'?"],
+  ['type error in a body', 'add %p0, %p1 : f32[2]', 'add %p0, %p1 : f32[3]', '3:25', 'add: result is declared f32[3] but the op gives f32[2]'],
+  ['body returns what its header does not declare', 'return %0, %1\n  }', 'return %1, %0\n  }', '5:12', '%1 has type f32[] but the header declares result 0 as f32[2] (at 2:93)'],
+  ['body without its closing brace', '    return %0, %1\n  }\n', '    return %0, %1\n', '6:3', "expected ',' or '}' but found '%2'"],
+];
+
+describe('fusion errors point into the whole text, bodies included', () => {
+  it('the base text parses', () => {
+    expect(printGraph(parseGraph(FUSED_BASE))).toBe(FUSED_BASE);
+  });
+
+  it.each(FUSION_ERRORS)('%s', (_name, from, to, where, message) => {
+    expect(FUSED_BASE.includes(from)).toBe(true);
+    const e = parseError(FUSED_BASE.replace(from, to));
+    expect(`${e.line}:${e.column}`).toBe(where);
+    expect(e.detail).toBe(message);
   });
 });

@@ -1,6 +1,8 @@
 /** Golden texts for the graph printer: every op at least once, and the naming and number rules. */
 import { describe, expect, it } from 'vitest';
-import { type Graph, GraphBuilder, type TensorType, type Value, allOps, graphDiff, tensorType } from '../../ir/index.js';
+import {
+  FUSION_OP, type Graph, GraphBuilder, type Node, type TensorType, Value, allOps, graphDiff, tensorType,
+} from '../../ir/index.js';
 import { parseGraph } from '../../ir/parser.js';
 import { formatAttrValue, formatNumber, formatSymbolName, printGraph } from '../../ir/printer.js';
 
@@ -8,6 +10,11 @@ const f32 = (...shape: number[]): TensorType => tensorType('float32', shape);
 const i32 = (...shape: number[]): TensorType => tensorType('int32', shape);
 const u32 = (...shape: number[]): TensorType => tensorType('uint32', shape);
 const bool = (...shape: number[]): TensorType => tensorType('bool', shape);
+
+/** A fusion node over `body`: one fresh result per body result. */
+function fusion(kind: string, inputs: readonly Value[], body: Graph): Node {
+  return { op: FUSION_OP, inputs, attrs: { kind }, outputs: body.results.map((v) => new Value(v.type)), body };
+}
 
 /** Each case: a graph built with GraphBuilder and the exact text it must print as. */
 const GOLDEN: Record<string, { build: () => Graph; text: string }> = {
@@ -218,6 +225,59 @@ const GOLDEN: Record<string, { build: () => Graph; text: string }> = {
 }
 `,
   },
+  'fusion nodes: nested indentation, own numbering, several results, %pN params, remarks': {
+    build() {
+      const k1 = new GraphBuilder('matmul_bias_relu_2x4');
+      const [a, w, bias] = [k1.param(f32(2, 3)), k1.param(f32(3, 4)), k1.param(f32(4), 'bias')];
+      const mm = k1.op('dot_general', [a, w], { batch: [[], []], contract: [[1], [0]] });
+      const sum = k1.op('add', [mm, k1.op('broadcast', [bias], { dims: [1] }, f32(2, 4))]);
+      const relu = k1.build([k1.op('max', [sum, k1.op('const', [], { value: 0 }, f32(2, 4))])]);
+
+      const k2 = new GraphBuilder('sum max 2');
+      const h = k2.param(f32(2, 4), 'h');
+      const sums = k2.build([k2.op('reduce', [h], { op: 'sum', axes: [1] }), k2.op('reduce', [h], { op: 'max', axes: [1] })]);
+
+      const k3 = new GraphBuilder('iota_2');
+      const iota = k3.build([k3.op('iota', [], { dim: 0 }, f32(2))]);
+
+      const x = new Value(f32(2, 3), 'x');
+      const w0 = new Value(f32(3, 4), 'w');
+      const b0 = new Value(f32(4), 'b');
+      const f1 = fusion('output', [x, w0, b0], { ...relu, remarks: ['kept the bias add\nin the epilogue'] });
+      const f2 = fusion('reduce', f1.outputs, sums);
+      const f3 = fusion('loop', [], iota);
+      const last: Node = { op: 'add', inputs: [f2.outputs[1], f3.outputs[0]], attrs: {}, outputs: [new Value(f32(2))] };
+      return {
+        name: 'mlp', params: [x, w0, b0], nodes: [f1, f2, f3, last], results: [f2.outputs[0], last.outputs[0]],
+        remarks: ['fusion kept reduce %3 apart from dot_general %0: <reason>', 'second'],
+      };
+    },
+    text: `graph @mlp(%x: f32[2,3], %w: f32[3,4], %b: f32[4]) -> (f32[2], f32[2]) {
+  // remark: fusion kept reduce %3 apart from dot_general %0: <reason>
+  // remark: second
+  %0 = fusion %x, %w, %b {kind=output} : f32[2,4] graph @matmul_bias_relu_2x4(%p0: f32[2,3], %p1: f32[3,4], %bias: f32[4]) -> (f32[2,4]) {
+    // remark: kept the bias add in the epilogue
+    %0 = dot_general %p0, %p1 {batch=[[],[]], contract=[[1],[0]]} : f32[2,4]
+    %1 = broadcast %bias {dims=[1]} : f32[2,4]
+    %2 = add %0, %1 : f32[2,4]
+    %3 = const {value=0} : f32[2,4]
+    %4 = max %2, %3 : f32[2,4]
+    return %4
+  }
+  %1, %2 = fusion %0 {kind=reduce} : f32[2], f32[2] graph @"sum max 2"(%h: f32[2,4]) -> (f32[2], f32[2]) {
+    %0 = reduce %h {op=sum, axes=[1]} : f32[2]
+    %1 = reduce %h {op=max, axes=[1]} : f32[2]
+    return %0, %1
+  }
+  %3 = fusion {kind=loop} : f32[2] graph @iota_2() -> (f32[2]) {
+    %0 = iota {dim=0} : f32[2]
+    return %0
+  }
+  %4 = add %2, %3 : f32[2]
+  return %1, %4
+}
+`,
+  },
 };
 
 describe('printGraph golden texts', () => {
@@ -281,6 +341,21 @@ describe('parameter names', () => {
   });
 });
 
+describe('body parameter names', () => {
+  const bodyParamsOf = (hints: (string | undefined)[]): string => {
+    const k = new GraphBuilder('k');
+    const params = hints.map((h) => k.param(f32(), h));
+    const outer = hints.map(() => new Value(f32(), 'x'));
+    const node = fusion('loop', outer, k.build([params[0]]));
+    const text = printGraph({ name: 'g', params: outer, nodes: [node], results: node.outputs });
+    return /graph @k\((.*)\) -> /.exec(text)![1];
+  };
+
+  it('uses hints that are unique identifiers, else %pN (made unique like top-level names)', () => {
+    expect(bodyParamsOf([undefined, 'x', 'p0', 'y', 'y', '1'])).toBe('%p0_1: f32[], %x: f32[], %p0: f32[], %p3: f32[], %p4: f32[], %p5: f32[]');
+  });
+});
+
 describe('invalid graphs still print', () => {
   it('shows an operand no parameter or earlier node defines', () => {
     const other = new GraphBuilder('other').param(f32(2));
@@ -289,6 +364,23 @@ describe('invalid graphs still print', () => {
     expect(printGraph(b.build([y]))).toBe(`graph @g() -> (f32[2]) {
   %0 = exp <<undefined value>> : f32[2]
   return %0
+}
+`);
+  });
+
+  it('shows a body operand from the outer graph as undefined, and a fusion without a body as is', () => {
+    const x = new Value(f32(2), 'x');
+    const k = new GraphBuilder('k');
+    const body = k.build([k.op('neg', [x])]);
+    const leaky = fusion('loop', [], body);
+    const bare: Node = { op: FUSION_OP, inputs: [x], attrs: { kind: 'loop' }, outputs: [new Value(f32(2))] };
+    expect(printGraph({ name: 'g', params: [x], nodes: [leaky, bare], results: [] })).toBe(`graph @g(%x: f32[2]) -> () {
+  %0 = fusion {kind=loop} : f32[2] graph @k() -> (f32[2]) {
+    %0 = neg <<undefined value>> : f32[2]
+    return %0
+  }
+  %1 = fusion %x {kind=loop} : f32[2]
+  return
 }
 `);
   });

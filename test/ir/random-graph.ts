@@ -7,11 +7,15 @@
  * defined so far and draws attributes that are valid for them; when no earlier value fits, the
  * operand becomes a new parameter, so only ops in `options.ops` ever appear. Every node goes
  * through GraphBuilder, so an invalid draw fails loudly instead of producing a bad graph.
+ *
+ * `arbFusedGraph(options?)` draws such a graph and wraps random runs of its nodes into fusion
+ * nodes (with bodies, several results, remarks), as the fusion pass would; it is verified too.
  */
 import fc, { type Arbitrary, type GeneratorValue } from 'fast-check';
 import {
-  type Attrs, BINARY_OPS, DTYPES, type DType, type Graph, GraphBuilder, REDUCE_KINDS, type TensorType, UNARY_OPS, type Value,
-  WINDOW_KINDS, allOps, isNumeric, shapesEqual, shortDType, sizeOf, tensorType, typesEqual,
+  type Attrs, BINARY_OPS, DTYPES, type DType, FUSION_KINDS, FUSION_OP, type Graph, GraphBuilder, type Node, REDUCE_KINDS,
+  type TensorType, UNARY_OPS, Value, WINDOW_KINDS, allOps, isNumeric, shortDType, sizeOf, tensorType, typesEqual,
+  verifyGraph,
 } from '../../ir/index.js';
 import { printGraph } from '../../ir/printer.js';
 
@@ -320,9 +324,9 @@ const otherGenerators: Record<string, OpGenerator> = {
 
 function argReduce(gen: RandomGraphGenerator, op: string): Value {
   const x = gen.operand(
-    (t) => t.shape.some((d) => d > 0),
+    (t) => isNumeric(t.dtype) && t.shape.some((d) => d > 0),
     () => {
-      const t = gen.type(undefined, 1);
+      const t = gen.type(isNumeric, 1);
       return t.shape.some((d) => d > 0) ? t : tensorType(t.dtype, [1, ...t.shape.slice(1)]);
     },
   );
@@ -342,8 +346,7 @@ const OP_GENERATORS: Record<string, OpGenerator> = {
 /** Ops arbGraph can generate; a test checks this covers the registry. */
 export const RANDOM_GRAPH_OPS: readonly string[] = allOps().map((d) => d.name).filter((name) => name in OP_GENERATORS);
 
-/** Random valid graphs; failing cases print as IR text. */
-export function arbGraph(options: RandomGraphOptions = {}): Arbitrary<Graph> {
+function settingsOf(options: RandomGraphOptions): Settings {
   const settings: Settings = {
     ops: options.ops ?? RANDOM_GRAPH_OPS,
     dtypes: options.dtypes ?? DTYPES,
@@ -358,7 +361,113 @@ export function arbGraph(options: RandomGraphOptions = {}): Arbitrary<Graph> {
   const unknown = settings.ops.filter((op) => !(op in OP_GENERATORS));
   if (unknown.length) throw new Error(`arbGraph: no generator for op(s) ${unknown.join(', ')}`);
   if (settings.maxRank < 1) throw new Error('arbGraph: maxRank must be >= 1');
+  return settings;
+}
+
+/** Random valid graphs; failing cases print as IR text. */
+export function arbGraph(options: RandomGraphOptions = {}): Arbitrary<Graph> {
+  const settings = settingsOf(options);
   return fc.gen().map((g) => withTextForm(new RandomGraphGenerator(g, settings).generate()));
+}
+
+export interface RandomFusedGraphOptions extends RandomGraphOptions {
+  /** Most nodes wrapped into one fusion. Default 4. */
+  readonly maxFusionNodes?: number;
+  /** Whether the graph and the bodies get remarks (some with line breaks). Default true. */
+  readonly remarks?: boolean;
+}
+
+const KERNEL_NAMES = ['fused', 'matmul_bias_relu_64x512', 'loop_fusion.1', 'kernel with spaces', 'g'];
+/** Body parameter hints: any name is fine, a body has a scope of its own. */
+const BODY_PARAM_HINTS = ['p0', 'p1', 'x', 'arg0', '0', undefined, undefined, undefined];
+const REMARKS = [
+  'fusion kept reduce %3 apart from dot_general %0: the reduce would recompute its operand',
+  '',
+  '  leading spaces, // slashes, braces } { and @names %0',
+  'a remark over\nseveral lines\r\nfolds into one',
+  'unicode: ∑ ≤ 4096 — ok ',
+];
+
+/**
+ * Random valid graphs with fusion nodes, as a fusion pass would leave them: an `arbGraph` graph
+ * whose random runs of consecutive nodes (at least one run) become fusion nodes. A fusion's
+ * operands are the values its run uses from outside (first use first), its results the values
+ * the run defines that later nodes or the graph results use (plus, at random, others; at least
+ * one), in definition order, so fusions with no operands and with several results both occur.
+ */
+export function arbFusedGraph(options: RandomFusedGraphOptions = {}): Arbitrary<Graph> {
+  const settings = settingsOf(options);
+  const maxFusionNodes = options.maxFusionNodes ?? 4;
+  const remarks = options.remarks ?? true;
+  return fc.gen().map((g) => {
+    const gen = new RandomGraphGenerator(g, settings);
+    const fused = fuseRandomRuns(gen, gen.generate(), maxFusionNodes);
+    const withRemarks = remarks ? addRemarks(gen, fused) : fused;
+    return withTextForm(verifyGraph(withRemarks));
+  });
+}
+
+/** Sorted, disjoint `[start, end)` runs of node indices; at least one when there are nodes. */
+function randomRuns(gen: RandomGraphGenerator, n: number, maxLength: number): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < n;) {
+    if (gen.oneIn(2)) {
+      const end = i + gen.int(1, Math.min(maxLength, n - i));
+      runs.push([i, end]);
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  if (!runs.length && n) {
+    const start = gen.int(0, n - 1);
+    runs.push([start, start + gen.int(1, Math.min(maxLength, n - start))]);
+  }
+  return runs;
+}
+
+function fuseRandomRuns(gen: RandomGraphGenerator, graph: Graph, maxLength: number): Graph {
+  /** Outer values a fusion replaced: a run's escaping value -> the fusion's result. */
+  const replaced = new Map<Value, Value>();
+  const current = (v: Value): Value => replaced.get(v) ?? v;
+  const nodes: Node[] = [];
+  let next = 0;
+  for (const [start, end] of randomRuns(gen, graph.nodes.length, maxLength)) {
+    for (; next < start; next++) nodes.push(rewire(graph.nodes[next], current));
+    const usedLater = new Set([...graph.nodes.slice(end).flatMap((n) => n.inputs), ...graph.results]);
+    nodes.push(fuseRun(gen, graph.nodes.slice(start, end), usedLater, current, replaced));
+    next = end;
+  }
+  for (; next < graph.nodes.length; next++) nodes.push(rewire(graph.nodes[next], current));
+  return { ...graph, nodes, results: graph.results.map(current) };
+}
+
+function rewire(node: Node, current: (v: Value) => Value): Node {
+  return { ...node, inputs: node.inputs.map(current) };
+}
+
+function fuseRun(
+  gen: RandomGraphGenerator, run: readonly Node[], usedLater: ReadonlySet<Value>, current: (v: Value) => Value, replaced: Map<Value, Value>,
+): Node {
+  const defined = run.flatMap((n) => n.outputs);
+  const operands: Value[] = [];
+  for (const v of run.flatMap((n) => n.inputs)) if (!defined.includes(v) && !operands.includes(v)) operands.push(v);
+  const params = operands.map((v) => new Value(v.type, gen.pick(BODY_PARAM_HINTS)));
+  const param = new Map(operands.map((v, i) => [v, params[i]]));
+  const bodyNodes = run.map((n) => ({ ...n, inputs: n.inputs.map((v) => param.get(v) ?? v) }));
+  let escaping = defined.filter((v) => usedLater.has(v) || gen.oneIn(4));
+  if (!escaping.length) escaping = [defined.at(-1)!];
+  const outputs = escaping.map((v) => new Value(v.type));
+  escaping.forEach((v, i) => replaced.set(v, outputs[i]));
+  const body: Graph = { name: gen.pick(KERNEL_NAMES), params, nodes: bodyNodes, results: escaping };
+  return { op: FUSION_OP, inputs: operands.map(current), attrs: { kind: gen.pick(FUSION_KINDS) }, outputs, body };
+}
+
+/** Up to two remarks on the graph and on each body. */
+function addRemarks(gen: RandomGraphGenerator, graph: Graph): Graph {
+  const remarks = Array.from({ length: gen.int(0, 2) }, () => gen.pick(REMARKS));
+  const nodes = graph.nodes.map((n) => (n.body ? { ...n, body: addRemarks(gen, n.body) } : n));
+  return { ...graph, nodes, ...(remarks.length && { remarks }) };
 }
 
 /** Makes fast-check report a graph as its IR text. */

@@ -1,16 +1,25 @@
 /** parse(print(g)) is structurally equal to g, and print(parse(text)) === text for canonical text. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Graph, allOps, graphDiff } from '../../ir/index.js';
+import { FUSION_OP, type Graph, allOps, graphDiff } from '../../ir/index.js';
 import { parseGraph } from '../../ir/parser.js';
 import { printGraph } from '../../ir/printer.js';
-import { RANDOM_GRAPH_OPS, arbGraph } from './random-graph.js';
+import { RANDOM_GRAPH_OPS, arbFusedGraph, arbGraph } from './random-graph.js';
 
 function expectRoundTrip(g: Graph): void {
   const text = printGraph(g);
   const back = parseGraph(text);
   expect(graphDiff(back, g), text).toBeUndefined();
+  expect(remarkTree(back), text).toEqual(remarkTree(g));
   expect(printGraph(back)).toBe(text);
+}
+
+/** The remarks of a graph and, nested, of its fusion bodies, line breaks folded as the printer does. */
+function remarkTree(g: Graph): unknown {
+  return {
+    remarks: (g.remarks ?? []).map((r) => r.replace(/\r\n|\r|\n/g, ' ')),
+    bodies: g.nodes.flatMap((n) => (n.body ? [remarkTree(n.body)] : [])),
+  };
 }
 
 describe('print/parse round trip', () => {
@@ -36,6 +45,38 @@ describe('print/parse round trip', () => {
 
   it('round-trips graphs of only parameters and of nothing at all', () => {
     fc.assert(fc.property(arbGraph({ ops: [], maxInitialParams: 2 }), expectRoundTrip), { numRuns: 30 });
+  });
+});
+
+describe('print/parse round trip of fused graphs', () => {
+  it('round-trips random fused graphs, remarks included', () => {
+    fc.assert(
+      fc.property(arbFusedGraph(), (g) => {
+        expect(g.nodes.some((n) => n.op === FUSION_OP)).toBe(true);
+        expectRoundTrip(g);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips long fused graphs with long fusions', () => {
+    fc.assert(fc.property(arbFusedGraph({ minNodes: 8, maxNodes: 16, maxFusionNodes: 8 }), expectRoundTrip), { numRuns: 100 });
+  });
+
+  it('arbFusedGraph draws the shapes of fusion that matter', () => {
+    const graphs = fc.sample(arbFusedGraph(), { numRuns: 300, seed: 42 });
+    const fusions = graphs.flatMap((g) => g.nodes.filter((n) => n.op === FUSION_OP));
+    const fedByFusion = (g: Graph): boolean => {
+      const fusionResults = new Set(g.nodes.filter((n) => n.op === FUSION_OP).flatMap((n) => n.outputs));
+      return g.nodes.some((n) => n.op === FUSION_OP && n.inputs.some((v) => fusionResults.has(v)));
+    };
+    expect(fusions.some((n) => n.outputs.length >= 2), 'multi-result fusion').toBe(true);
+    expect(fusions.some((n) => n.inputs.length === 0), 'fusion without operands').toBe(true);
+    expect(fusions.some((n) => n.body!.nodes.length >= 3), 'fusion of 3+ nodes').toBe(true);
+    expect(graphs.some(fedByFusion), 'fusion fed by another fusion').toBe(true);
+    expect(graphs.some((g) => g.nodes.some((n) => n.op !== FUSION_OP)), 'unfused node beside fusions').toBe(true);
+    expect(new Set(fusions.map((n) => n.attrs.kind))).toEqual(new Set(['loop', 'reduce', 'output']));
+    expect(fusions.some((n) => n.body!.remarks?.length), 'body remarks').toBe(true);
   });
 });
 
@@ -66,6 +107,38 @@ describe('canonical text is a fixed point of parse then print', () => {
 `,
     'fallback parameter names': `graph @g(%arg0: f32[], %arg1: f32[], %arg1_1: f32[]) -> (f32[]) {
   return %arg1_1
+}
+`,
+    'fused MLP with remarks': `graph @mlp(%x: f32[64,784], %w: f32[784,512], %b: f32[512]) -> (f32[64,512], f32[64], f32[64]) {
+  // remark: fusion kept reduce %3 apart from dot_general %0: the dot_general is an output fusion root
+  %0 = fusion %x, %w, %b {kind=output} : f32[64,512] graph @matmul_bias_relu_64x512(%p0: f32[64,784], %p1: f32[784,512], %p2: f32[512]) -> (f32[64,512]) {
+    %0 = dot_general %p0, %p1 {batch=[[],[]], contract=[[1],[0]]} : f32[64,512]
+    %1 = broadcast %p2 {dims=[1]} : f32[64,512]
+    %2 = add %0, %1 : f32[64,512]
+    %3 = const {value=0} : f32[64,512]
+    %4 = max %2, %3 : f32[64,512]
+    return %4
+  }
+  %1, %2 = fusion %0 {kind=reduce} : f32[64], f32[64] graph @sum_max_64(%p0: f32[64,512]) -> (f32[64], f32[64]) {
+    // remark: two reductions of one operand share a loop
+    %0 = reduce %p0 {op=sum, axes=[1]} : f32[64]
+    %1 = reduce %p0 {op=max, axes=[1]} : f32[64]
+    return %0, %1
+  }
+  return %0, %1, %2
+}
+`,
+    'fusion without operands, body names reused outside': `graph @g(%x: f32[3]) -> (f32[3]) {
+  %0 = fusion {kind=loop} : f32[3] graph @iota_exp_3() -> (f32[3]) {
+    %0 = iota {dim=0} : f32[3]
+    %1 = exp %0 : f32[3]
+    return %1
+  }
+  %1 = fusion %x, %0 {kind=loop} : f32[3] graph @"add 3"(%x: f32[3], %p1: f32[3]) -> (f32[3]) {
+    %0 = add %x, %p1 : f32[3]
+    return %0
+  }
+  return %1
 }
 `,
   };

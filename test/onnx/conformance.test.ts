@@ -2,7 +2,8 @@
 // Kiln's public frontend eagerly and under `jit`, and is compared with ONNX's expected outputs.
 // A case either passes both ways or is listed in UNSUPPORTED with its reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jit, numpy as np, setBackend, type Tensor } from '../../frontend/index.js';
+import { jit, numpy as np, type Tensor } from '../../frontend/index.js';
+import { BACKENDS, useBackend } from '../helpers.js';
 import { type Tolerance, ONNX_TOLERANCE, describeMismatch } from './compare.js';
 import { type OnnxCase, type OnnxTensor, loadCase, readSubset } from './load.js';
 import { NodeArgs, ONNX_OPS, isDynamicInput } from './ops.js';
@@ -11,7 +12,7 @@ import { TOLERANCE_OVERRIDES, UNSUPPORTED } from './unsupported.js';
 type Mode = 'eager' | 'jit';
 
 /** Backends the suite runs on; `interp` is the reference interpreter. Add compiled backends as they land. */
-const BACKENDS = ['interp'] as const;
+
 
 /** Throws (fails the file) if ../shared/onnx is missing: CI must clone it beside the repo. */
 const subset = readSubset();
@@ -65,7 +66,7 @@ describe('ONNX conformance subset bookkeeping', () => {
 
 describe.each(BACKENDS)('ONNX conformance subset on %s', (backend) => {
   const tally = { eager: { passed: 0, failed: 0 }, jit: { passed: 0, failed: 0 } };
-  beforeAll(() => setBackend(backend));
+  useBackend(backend);
 
   for (const entry of subset) {
     const reason = UNSUPPORTED[entry.name];

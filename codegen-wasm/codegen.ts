@@ -1,0 +1,142 @@
+/**
+ * Loop-IR program → WebAssembly module (via binaryen).
+ *
+ * The module imports its memory (`env.memory`, at least `minPages` 64 KiB pages: the arena of
+ * the memory plan), has one function per launch taking `(start, end)` over the flattened grid
+ * (buffer base offsets are compile-time constants), and exports every launch function plus
+ * `run()`, which calls each launch over its full grid in program order.
+ */
+import { byteSize } from '../ir/dtype.js';
+import type { BufferDecl, Kernel, Program } from '../ir/loop.js';
+import { type Binaryen, binaryenOrThrow, kilnFeatures } from './binaryen.js';
+import type { BufferBinding } from './context.js';
+import { WasmCodegenError } from './errors.js';
+import { ModuleHelpers } from './helpers.js';
+import { emitLaunchFunction, gridSizeOf } from './kernel.js';
+
+export const WASM_PAGE_BYTES = 65536;
+
+export interface CompileOptions {
+  /** binaryen optimization level, 0-4 (default 2); 0 skips the optimizer. */
+  readonly optimizeLevel?: number;
+  /** binaryen shrink level, 0-2 (default 0: optimize for speed). */
+  readonly shrinkLevel?: number;
+  /** Emit SIMD code for `vec=4` loops (default true); false compiles them as scalar loops. */
+  readonly simd?: boolean;
+}
+
+export interface LaunchExport {
+  /** Name of the exported `(start: i32, end: i32) → ()` function. */
+  readonly exportName: string;
+  readonly kernel: string;
+  readonly args: readonly string[];
+  readonly gridExtents: readonly number[];
+  /** Number of flattened grid iterations: the valid `end` of a full call. */
+  readonly gridSize: number;
+}
+
+export interface CompiledWasmProgram {
+  readonly bytes: Uint8Array;
+  readonly exports: {
+    /** `run()`: every launch over its full grid, in order. */
+    readonly run: 'run';
+    readonly launches: readonly LaunchExport[];
+  };
+  readonly memory: { readonly module: 'env'; readonly name: 'memory'; readonly minPages: number; readonly arenaBytes: number };
+  /** Helper functions the module contains (e.g. kiln_exp_f32x4). */
+  readonly helpers: readonly string[];
+  readonly timings: { readonly buildMs: number; readonly optimizeMs: number; readonly emitMs: number };
+}
+
+/** Checks the memory plan: every buffer placed, aligned and inside the arena. */
+function checkArena(p: Program): number {
+  if (p.arenaBytes === undefined) throw new WasmCodegenError(`program @${p.name} has no arenaBytes: run memory planning before wasm codegen`);
+  for (const buf of p.buffers) {
+    if (buf.offset === undefined) throw new WasmCodegenError(`buffer %${buf.name} of @${p.name} has no arena offset: run memory planning first`);
+    const bytes = buf.size * byteSize(buf.dtype);
+    if (buf.offset % byteSize(buf.dtype) !== 0) throw new WasmCodegenError(`buffer %${buf.name} offset ${buf.offset} is not aligned to ${byteSize(buf.dtype)} bytes`);
+    if (buf.offset < 0 || buf.offset + bytes > p.arenaBytes) {
+      throw new WasmCodegenError(`buffer %${buf.name} [${buf.offset}, ${buf.offset + bytes}) lies outside the arena of ${p.arenaBytes} bytes`);
+    }
+  }
+  return p.arenaBytes;
+}
+
+function bindLaunch(p: Program, kernel: Kernel, args: readonly string[], buffers: ReadonlyMap<string, BufferDecl>): Map<string, BufferBinding> {
+  if (args.length !== kernel.params.length) {
+    throw new WasmCodegenError(`launch of @${kernel.name} passes ${args.length} buffers for ${kernel.params.length} params`);
+  }
+  const bound = new Map<string, BufferBinding>();
+  kernel.params.forEach((param, i) => {
+    const buf = buffers.get(args[i]);
+    if (!buf) throw new WasmCodegenError(`launch of @${kernel.name} passes unknown buffer %${args[i]}`);
+    if (buf.dtype !== param.dtype || buf.size < param.size) {
+      throw new WasmCodegenError(`launch of @${kernel.name}: param %${param.name} (${param.dtype}[${param.size}]) gets %${buf.name} (${buf.dtype}[${buf.size}])`);
+    }
+    bound.set(param.name, { param: param.name, buffer: buf.name, dtype: buf.dtype, offset: buf.offset ?? 0, size: param.size, access: param.access });
+  });
+  return bound;
+}
+
+function exportNameFor(index: number, kernel: string): string {
+  return `launch${index}_${kernel.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** Compiles a memory-planned loop-IR program. Needs binaryen loaded (`await loadBinaryen()`). */
+export function compileProgram(p: Program, options: CompileOptions = {}): CompiledWasmProgram {
+  const b = binaryenOrThrow();
+  const t0 = performance.now();
+  const arenaBytes = checkArena(p);
+  const minPages = Math.max(1, Math.ceil(arenaBytes / WASM_PAGE_BYTES));
+  const m = new b.Module();
+  try {
+    m.setFeatures(kilnFeatures(b));
+    m.setMemory(minPages, -1, null);
+    m.addMemoryImport('0', 'env', 'memory');
+    const helpers = new ModuleHelpers(b, m);
+    const kernels = new Map(p.kernels.map((k) => [k.name, k]));
+    const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
+    const flags = { simd: options.simd ?? true };
+    const launches = p.launches.map((launch, i): LaunchExport => {
+      const kernel = kernels.get(launch.kernel);
+      if (!kernel) throw new WasmCodegenError(`launch ${i} of @${p.name} names unknown kernel @${launch.kernel}`);
+      const exportName = exportNameFor(i, kernel.name);
+      emitLaunchFunction(b, m, helpers, exportName, kernel, bindLaunch(p, kernel, launch.args, buffers), flags);
+      m.addFunctionExport(exportName, exportName);
+      return { exportName, kernel: kernel.name, args: launch.args, gridExtents: kernel.grid.map((v) => v.extent), gridSize: gridSizeOf(kernel) };
+    });
+    const calls = launches.filter((l) => l.gridSize > 0).map((l) => m.call(l.exportName, [m.i32.const(0), m.i32.const(l.gridSize)], b.none));
+    m.addFunction('run', b.none, b.none, [], calls.length === 0 ? m.nop() : m.block(null, calls, b.none));
+    m.addFunctionExport('run', 'run');
+    if (!m.validate()) throw new Error(`internal: binaryen rejected the module generated for @${p.name}:\n${m.emitText()}`);
+    const t1 = performance.now();
+    optimize(b, m, options);
+    const t2 = performance.now();
+    const bytes = m.emitBinary();
+    const t3 = performance.now();
+    return {
+      bytes,
+      exports: { run: 'run', launches },
+      memory: { module: 'env', name: 'memory', minPages, arenaBytes },
+      helpers: helpers.names(),
+      timings: { buildMs: t1 - t0, optimizeMs: t2 - t1, emitMs: t3 - t2 },
+    };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** Runs binaryen's default pipeline at the requested levels, restoring binaryen's global settings. */
+function optimize(b: Binaryen, m: InstanceType<Binaryen['Module']>, options: CompileOptions): void {
+  const level = options.optimizeLevel ?? 2;
+  if (level <= 0) return;
+  const previous = { level: b.getOptimizeLevel(), shrink: b.getShrinkLevel() };
+  try {
+    b.setOptimizeLevel(level);
+    b.setShrinkLevel(options.shrinkLevel ?? 0);
+    m.optimize();
+  } finally {
+    b.setOptimizeLevel(previous.level);
+    b.setShrinkLevel(previous.shrink);
+  }
+}

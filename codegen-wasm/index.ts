@@ -1,0 +1,16 @@
+/** `codegen-wasm`: loop-IR programs → WebAssembly modules, and the wasm runtime. */
+export { loadBinaryen, binaryenOrThrow, isBinaryenLoaded, type Binaryen } from './binaryen.js';
+export {
+  compileProgram, WASM_PAGE_BYTES, type CompileOptions, type CompiledWasmProgram, type LaunchExport,
+} from './codegen.js';
+export { instantiateProgram, type InstantiateOptions, type WasmProgramInstance } from './runtime.js';
+export { toWat } from './wat.js';
+export { WasmCodegenError } from './errors.js';
+export { MATH_FUNCTION_NAMES, type MathFunction } from './math/index.js';
+
+import { loadBinaryen } from './binaryen.js';
+
+/** Loads everything the wasm backend needs to compile (binaryen); call once before compiling. */
+export async function init(): Promise<void> {
+  await loadBinaryen();
+}

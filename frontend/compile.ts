@@ -1,0 +1,51 @@
+/**
+ * One graph through the whole compiler, with every stage kept for `lower().asText(stage)`:
+ * traced graph → cleaned-up graph → fused graph → loop IR (optimised, memory-planned) → wasm.
+ * Stages are computed lazily and once.
+ */
+import { compileProgram, type CompiledWasmProgram } from '../codegen-wasm/index.js';
+import type { Graph } from '../ir/index.js';
+import { dumpStage, resolveDumpDir } from '../passes/dump.js';
+import { type CompiledProgram, compileToProgram } from '../passes/pipeline.js';
+
+export interface CompileOptions {
+  /**
+   * Directory for numbered dumps of every stage; when absent KILN_DUMP decides, `false` turns
+   * dumping off. Each compilation writes into a subdirectory of its own, `NNN-<graph name>`.
+   */
+  dump?: string | false;
+}
+
+let compilations = 0;
+
+function dumpDirFor(graph: Graph, option: string | false | undefined): string | false {
+  const root = resolveDumpDir(option);
+  if (!root) return false;
+  const name = graph.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${root}/${String(compilations++).padStart(3, '0')}-${name}`;
+}
+
+export class Compilation {
+  private program?: CompiledProgram;
+  private wasmModule?: CompiledWasmProgram;
+  private readonly dump: string | false;
+
+  constructor(readonly graph: Graph, options: CompileOptions = {}) {
+    this.dump = dumpDirFor(graph, options.dump);
+  }
+
+  /** Graph cleanup, fusion, lowering, loop passes and memory planning. */
+  get loop(): CompiledProgram {
+    this.program ??= compileToProgram(this.graph, { dump: this.dump });
+    return this.program;
+  }
+
+  get wasm(): CompiledWasmProgram {
+    if (!this.wasmModule) {
+      const loop = this.loop;
+      this.wasmModule = compileProgram(loop.program);
+      if (loop.ctx.dump) dumpStage(loop.ctx, 'wasm', 'wasm', `;; ${this.wasmModule.bytes.length} bytes of wasm; helpers: ${this.wasmModule.helpers.join(', ') || 'none'}\n`, 'txt');
+    }
+    return this.wasmModule;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The `wasm` backend (the default): every op, eager or jitted, runs as compiled WebAssembly.
+ * A jitted graph becomes one module with fused kernels over a planned arena; an eager op is a
+ * one-op graph compiled the same way and cached by its signature. Storage is host typed arrays
+ * (each run copies inputs into the program's arena and copies outputs out).
+ */
+import { instantiateProgram, isBinaryenLoaded, loadBinaryen } from '../codegen-wasm/index.js';
+import {
+  type Attrs, GraphBuilder, type HostTensor, KilnError, type TensorType, formatType,
+} from '../ir/index.js';
+import { type Backend, type Executable, registerBackend } from './backend.js';
+import { Compilation, type CompileOptions } from './compile.js';
+import { loadWabt } from './wat.js';
+
+/** Eager programs kept compiled; the least recently used ones are dropped beyond this. */
+const EAGER_CACHE_LIMIT = 1024;
+
+function executableOf(c: Compilation): Executable {
+  const instance = instantiateProgram(c.loop.program, c.wasm);
+  const types = c.graph.results.map((v) => v.type);
+  return {
+    run(inputs) {
+      const out = instance.run(inputs.map((s) => (s as HostTensor).data));
+      return out.map((data, k) => ({ type: types[k], data }) as HostTensor);
+    },
+  };
+}
+
+function opGraph(op: string, inputs: readonly TensorType[], attrs: Attrs, outType: TensorType) {
+  const b = new GraphBuilder(op);
+  const params = inputs.map((t, k) => b.param(t, `x${k}`));
+  return b.build([b.op(op, params, attrs, outType)]);
+}
+
+export function createWasmBackend(): Backend {
+  if (!isBinaryenLoaded()) throw new KilnError("the 'wasm' backend needs `await init('wasm')` first (it loads the compiler)");
+  const eager = new Map<string, Executable>();
+  const asHost = (s: unknown) => s as HostTensor;
+  return {
+    name: 'wasm',
+    upload: (type, data) => ({ type, data: data.slice() }) as HostTensor,
+    read: async (s) => asHost(s).data.slice(),
+    readSync: (s) => asHost(s).data.slice(),
+    execOp(op, inputs, attrs, outType) {
+      const key = `${op}|${JSON.stringify(attrs)}|${inputs.map((s) => formatType(s.type)).join(',')}|${formatType(outType)}`;
+      let exe = eager.get(key);
+      if (exe) {
+        eager.delete(key); // re-insert: Map order is recency
+      } else {
+        exe = executableOf(new Compilation(opGraph(op, inputs.map((s) => s.type), attrs, outType), { dump: false }));
+        if (eager.size >= EAGER_CACHE_LIMIT) eager.delete(eager.keys().next().value!);
+      }
+      eager.set(key, exe);
+      return exe.run(inputs)[0];
+    },
+    compile(graph, options?: CompileOptions) {
+      return executableOf(new Compilation(graph, options));
+    },
+    release() {
+      // Host arrays are garbage collected.
+    },
+  };
+}
+
+registerBackend('wasm', async () => {
+  await Promise.all([loadBinaryen(), loadWabt()]);
+  return createWasmBackend();
+});
