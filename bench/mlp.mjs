@@ -40,16 +40,13 @@ for (let i = 0; i < 30; i++) {
 const steady = median(times);
 const flops = 2 * 64 * (784 * 512 + 512 * 512 + 512 * 10);
 
-const loop = f.lower(x, ...params).asText('loop');
-const kernels = (loop.match(/^\s+kernel @/gm) ?? []).length;
-const arena = Number(/^\s+arena (\d+)/m.exec(loop)?.[1]);
-
-const sm = jit((x) => nn.softmax(x));
-const smKernels = (sm.lower(np.zeros([4096, 1024])).asText('loop').match(/^\s+kernel @/gm) ?? []).length;
+const stats = f.lower(x, ...params).stats();
+const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
+const smKernels = jit((x) => nn.softmax(x)).lower(np.zeros([4096, 1024])).stats().kernels;
 
 console.log(`Kiln ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wasm backend, 1 thread`);
 console.log(`compiler (binaryen + wabt) load: ${loadMs.toFixed(0)} ms`);
-console.log(`MLP 784-512-512-10 batch 64: ${kernels} kernels, arena ${(arena / 1024).toFixed(0)} KiB`);
+console.log(`MLP 784-512-512-10 batch 64: ${stats.kernels} kernels; arena ${kib(stats.arenaBytes)} = ${kib(stats.staticBytes)} inputs/weights/outputs + ${kib(stats.tempBytes)} planned temps (${kib(stats.naiveTempBytes)} without reuse)`);
 console.log(`  first call (trace + compile + run): ${firstMs.toFixed(1)} ms`);
 console.log(`  steady state: median ${steady.toFixed(3)} ms over ${times.length} calls (${(flops / steady / 1e6).toFixed(2)} GFLOP/s)`);
 console.log(`softmax [4096,1024]: ${smKernels} kernel(s)`);

@@ -2,10 +2,10 @@
  * Per-kernel lowering state: the buffers a launch binds (with compile-time arena offsets), the
  * lexical scope of names, the function being built, and the memory access primitives.
  */
-import { WasmCodegenError } from './errors.js';
 import type { DType } from '../ir/dtype.js';
 import type { Access, Expr } from '../ir/loop.js';
 import type { Binaryen, Module, Ref } from './binaryen.js';
+import { WasmCodegenError } from './errors.js';
 import type { FunctionBuilder } from './function-builder.js';
 import type { ModuleHelpers } from './helpers.js';
 import { Lanes } from './lanes.js';

@@ -4,9 +4,9 @@
  * into the current block before the expression that uses them; a guarded load evaluates its
  * index and reads memory only inside the `if` arm where the guard holds.
  */
-import { WasmCodegenError } from './errors.js';
 import type { Expr } from '../ir/loop.js';
 import type { KernelContext, Scope } from './context.js';
+import { WasmCodegenError } from './errors.js';
 import { constantValue } from './expr-utils.js';
 import type { Val } from './lanes.js';
 import { constVal, emitBinary, emitCast, emitUnary, kindOf } from './ops.js';

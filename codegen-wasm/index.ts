@@ -4,7 +4,8 @@ export {
   compileProgram, WASM_PAGE_BYTES, type CompileOptions, type CompiledWasmProgram, type LaunchExport,
 } from './codegen.js';
 export { instantiateProgram, type InstantiateOptions, type WasmProgramInstance } from './runtime.js';
-export { toWat } from './wat.js';
+export type { WasmMemory } from './wasm-api.js';
+export { loadWabt, toWat, watOf } from './wat.js';
 export { WasmCodegenError } from './errors.js';
 export { MATH_FUNCTION_NAMES, type MathFunction } from './math/index.js';
 

@@ -347,11 +347,6 @@ export class Lanes {
     return this.unary(x, { i: [m.f32.reinterpret, (v) => v] }, 'f');
   }
 
-  /** Reinterprets a condition as integer lanes (scalar 0/1, vector 0/-1) and back. */
-  condAsI(c: Val): Val {
-    return this.unary(c, { m: [(v) => v, (v) => v] }, 'i');
-  }
-
   // ---- comparisons (results are conditions) -----------------------------------------------------
 
   eq(x: Val, y: Val): Val {

@@ -4,9 +4,9 @@
  * SIMD128 has no instruction (integer division, integer pow, float mod) the vector form applies
  * the scalar code lane by lane.
  */
-import { WasmCodegenError } from './errors.js';
 import type { DType } from '../ir/dtype.js';
 import type { BinaryOp, UnaryOp } from '../ir/loop.js';
+import { WasmCodegenError } from './errors.js';
 import type { ModuleHelpers } from './helpers.js';
 import type { Kind, Lanes, Val } from './lanes.js';
 import { type MathFunction, isMathFunction } from './math/index.js';

@@ -13,21 +13,19 @@
  * - arithmetic, compares (lane masks), select (bitselect), casts: f32x4/i32x4 ops via ops.ts,
  *   with per-lane scalar code where SIMD128 has no instruction (integer div, pow, float mod);
  * - reductions with a per-lane body: vector accumulators (lane = loop iteration);
- * - stores: v128.store when unit-stride, else one scalar store per lane.
- * Anything the vector lowering does not handle throws NotVectorizable and the whole loop is
- * emitted as scalar code instead.
+ * - stores: v128.store when unit-stride, else one scalar store per lane (bool included).
+ * Every construct has a vector form (per-lane scalar code at worst), so there is no whole-loop
+ * scalar fallback; `compileProgram(p, { simd: false })` emits every loop as scalar code.
  */
-import { WasmCodegenError } from './errors.js';
 import type { Expr, Stmt } from '../ir/loop.js';
 import type { Ref } from './binaryen.js';
 import type { BufferBinding, KernelContext, Scope } from './context.js';
+import { WasmCodegenError } from './errors.js';
 import { lowerScalar } from './expr.js';
 import { constantValue, containsLoad, freeNames } from './expr-utils.js';
 import type { Val } from './lanes.js';
 import { constVal, emitBinary, emitCast, emitUnary, kindOf } from './ops.js';
 import { emitReduce } from './reduce.js';
-
-export class NotVectorizable extends Error {}
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 type LoadExpr = Extract<Expr, { kind: 'load' }>;
@@ -39,31 +37,17 @@ interface VVal {
   readonly val: Val;
 }
 
-/**
- * Emits a vec=4 loop: the SIMD part, then the scalar remainder (or the whole loop in scalar code
- * when the body is not vectorizable). `scalarBody` lowers the body as scalar code in a scope.
- */
+/** Emits a vec=4 loop: the SIMD part, then the scalar remainder. `scalarBody` lowers the body as scalar code in a scope. */
 export function emitVectorizedFor(cx: KernelContext, s: ForStmt, scope: Scope, scalarBody: (scope: Scope) => void): void {
   const { fb } = cx;
   const extent = s.var.extent;
   const vectorEnd = extent - (extent % 4);
   const counter = fb.addLocal(cx.b.i32);
-  let start = 0;
-  if (vectorEnd > 0) {
-    try {
-      const block = fb.captureBlock(() =>
-        fb.emitCountedLoop(counter, 0, vectorEnd, 4, () => {
-          const inner = scope.child().bind(s.var.name, { kind: 'lanes', local: counter });
-          new VectorLowering(cx).lowerStmts(s.body, inner);
-        }),
-      );
-      fb.emit(block);
-      start = vectorEnd;
-    } catch (err) {
-      if (!(err instanceof NotVectorizable)) throw err;
-    }
-  }
-  fb.emitCountedLoop(counter, start, extent, 1, () => scalarBody(scope.child().bind(s.var.name, { kind: 'scalar', local: counter, dtype: 'int32' })));
+  fb.emitCountedLoop(counter, 0, vectorEnd, 4, () => {
+    const inner = scope.child().bind(s.var.name, { kind: 'lanes', local: counter });
+    new VectorLowering(cx).lowerStmts(s.body, inner);
+  });
+  fb.emitCountedLoop(counter, vectorEnd, extent, 1, () => scalarBody(scope.child().bind(s.var.name, { kind: 'scalar', local: counter, dtype: 'int32' })));
 }
 
 class VectorLowering {

@@ -1,7 +1,7 @@
 /** Statement lowering (let, for, store) for scalar code; `vec` loops go to simd.ts. */
-import { WasmCodegenError } from './errors.js';
 import type { Stmt } from '../ir/loop.js';
 import type { KernelContext, Scope } from './context.js';
+import { WasmCodegenError } from './errors.js';
 import { lowerScalar } from './expr.js';
 import { kindOf } from './ops.js';
 import { emitVectorizedFor } from './simd.js';
@@ -21,8 +21,9 @@ export function lowerStmts(cx: KernelContext, stmts: readonly Stmt[], outer: Sco
       case 'for': {
         const loopScope = scope;
         const body = (inner: Scope): void => lowerStmts(cx, s.body, inner);
-        if (s.vec > 1 && cx.flags.simd) {
-          if (s.vec !== 4) throw new WasmCodegenError(`vec=${s.vec} is not supported (SIMD128 has 4 f32/i32 lanes; use vec=4)`);
+        // SIMD128 has four 32-bit lanes: vec=4 (or a multiple, which implies groups of four
+        // independent iterations) is vectorized; other widths run as scalar loops.
+        if (s.vec >= 4 && s.vec % 4 === 0 && cx.flags.simd) {
           emitVectorizedFor(cx, s, loopScope, body);
           break;
         }

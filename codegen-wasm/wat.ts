@@ -1,13 +1,26 @@
-/** WebAssembly text of a compiled module, via the `wabt` package (loaded on first use). */
-import type wabtFactory from 'wabt';
+/**
+ * WebAssembly text of a compiled module, via the `wabt` package. wabt loads asynchronously:
+ * `loadWabt()` once (the wasm backend's init does it), then `watOf` is synchronous.
+ */
+import { KilnError } from '../ir/index.js';
 
-type Wabt = Awaited<ReturnType<typeof wabtFactory>>;
+type WabtFactory = typeof import('wabt');
+type Wabt = Awaited<ReturnType<WabtFactory>>;
 
-let wabt: Promise<Wabt> | undefined;
+let wabt: Wabt | undefined;
+let loading: Promise<Wabt> | undefined;
 
-export async function toWat(bytes: Uint8Array): Promise<string> {
-  wabt ??= import('wabt').then((mod) => mod.default());
-  const w = await wabt;
+export function loadWabt(): Promise<Wabt> {
+  loading ??= import('wabt').then(async (mod) => {
+    // A CommonJS module: the factory is the default export at run time.
+    const factory = ((mod as { default?: WabtFactory }).default ?? mod) as WabtFactory;
+    wabt = await factory();
+    return wabt;
+  });
+  return loading;
+}
+
+function print(w: Wabt, bytes: Uint8Array): string {
   const features = { simd: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, mutable_globals: true };
   const module = w.readWasm(bytes, { readDebugNames: true, ...features });
   try {
@@ -17,4 +30,14 @@ export async function toWat(bytes: Uint8Array): Promise<string> {
   } finally {
     module.destroy();
   }
+}
+
+/** WAT of `bytes`; needs `loadWabt()` to have finished. */
+export function watOf(bytes: Uint8Array): string {
+  if (!wabt) throw new KilnError("WebAssembly text needs wabt loaded: `await init('wasm')` (or loadWabt()) first");
+  return print(wabt, bytes);
+}
+
+export async function toWat(bytes: Uint8Array): Promise<string> {
+  return print(await loadWabt(), bytes);
 }

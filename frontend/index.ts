@@ -9,6 +9,6 @@ export * as numpy from './numpy/index.js';
 export * as nn from './nn.js';
 export * as random from './random.js';
 export { Tensor, type NestedArray } from './tensor.js';
-export { STAGES, jit, type JitOptions, type Jitted, type Lowered, type Stage } from './jit.js';
+export { STAGES, jit, type CompileStats, type JitOptions, type Jitted, type Lowered, type Stage } from './jit.js';
 export { availableBackends, getBackend, init, setBackend } from './backend.js';
 export { KilnError, OpError, type DType } from '../ir/index.js';

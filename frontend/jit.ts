@@ -5,7 +5,7 @@
 import { type Graph, KilnError, formatType, printGraph, verifyGraph } from '../ir/index.js';
 import { printProgram } from '../ir/loop-printer.js';
 import { Compilation } from './compile.js';
-import { watOf } from './wat.js';
+import { watOf } from '../codegen-wasm/index.js';
 import { type Executable, type Storage, backendInstance } from './backend.js';
 import { type TreeDef, flatten, signatureKey, unflatten } from './pytree.js';
 import { Tensor } from './tensor.js';
@@ -27,6 +27,20 @@ export interface Lowered {
   readonly graph: Graph;
   /** The IR at one stage as text, without running anything (compiling as far as needed). */
   asText(stage?: Stage): string;
+  /** Kernel count and the static memory plan (bytes), from the compiled loop-IR program. */
+  stats(): CompileStats;
+}
+
+export interface CompileStats {
+  kernels: number;
+  /** Whole arena: constants, inputs, outputs and the planned temps. */
+  arenaBytes: number;
+  /** Constants + inputs + outputs. */
+  staticBytes: number;
+  /** Peak bytes of intermediate values as planned (temps share space when lifetimes allow). */
+  tempBytes: number;
+  /** What the intermediates would take with no reuse. */
+  naiveTempBytes: number;
 }
 
 export interface Jitted<F extends (...args: any[]) => any> {
@@ -130,6 +144,10 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
             case 'wat': return watOf(compiled().wasm.bytes);
             default: throw new KilnError(`lower().asText: unknown stage '${stage}'; stages are ${STAGES.join(', ')}`);
           }
+        },
+        stats() {
+          const { program, memory } = compiled().loop;
+          return { kernels: program.kernels.length, ...memory };
         },
       };
     },

@@ -98,6 +98,11 @@ export class Tensor {
     return nest(this.dataSync(), this.shape, this.dtype);
   }
 
+  /** Like toArray(), read asynchronously: works on every backend (webgpu included). */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+
   /** The single element of a size-1 tensor. */
   item(): number | boolean {
     if (this.size !== 1) throw new KilnError(`item(): tensor ${formatType(this.type)} has ${this.size} elements; item() needs exactly 1`);
@@ -134,6 +139,7 @@ export class Tensor {
     const impl = this.#impl;
     if (impl.kind === 'traced') throw tracedValueError('toString()', this);
     if (impl.kind === 'disposed') return `Tensor(${formatType(this.type)}, disposed)`;
+    if (!impl.backend.readSync) return `Tensor(${formatType(this.type)}, on ${impl.backend.name}; read it with await t.array())`;
     return `Tensor(${formatType(this.type)}) ${JSON.stringify(this.toArray())}`;
   }
 

@@ -4,13 +4,13 @@
  * one-op graph compiled the same way and cached by its signature. Storage is host typed arrays
  * (each run copies inputs into the program's arena and copies outputs out).
  */
-import { instantiateProgram, isBinaryenLoaded, loadBinaryen } from '../codegen-wasm/index.js';
+import { instantiateProgram, isBinaryenLoaded, loadBinaryen, loadWabt } from '../codegen-wasm/index.js';
 import {
   type Attrs, GraphBuilder, type HostTensor, KilnError, type TensorType, formatType,
 } from '../ir/index.js';
-import { type Backend, type Executable, registerBackend } from './backend.js';
+import { type Backend, type Executable, hostStorage, registerBackend } from './backend.js';
 import { Compilation, type CompileOptions } from './compile.js';
-import { loadWabt } from './wat.js';
+
 
 /** Eager programs kept compiled; the least recently used ones are dropped beyond this. */
 const EAGER_CACHE_LIMIT = 1024;
@@ -35,12 +35,9 @@ function opGraph(op: string, inputs: readonly TensorType[], attrs: Attrs, outTyp
 export function createWasmBackend(): Backend {
   if (!isBinaryenLoaded()) throw new KilnError("the 'wasm' backend needs `await init('wasm')` first (it loads the compiler)");
   const eager = new Map<string, Executable>();
-  const asHost = (s: unknown) => s as HostTensor;
   return {
     name: 'wasm',
-    upload: (type, data) => ({ type, data: data.slice() }) as HostTensor,
-    read: async (s) => asHost(s).data.slice(),
-    readSync: (s) => asHost(s).data.slice(),
+    ...hostStorage,
     execOp(op, inputs, attrs, outType) {
       const key = `${op}|${JSON.stringify(attrs)}|${inputs.map((s) => formatType(s.type)).join(',')}|${formatType(outType)}`;
       let exe = eager.get(key);
@@ -55,9 +52,6 @@ export function createWasmBackend(): Backend {
     },
     compile(graph, options?: CompileOptions) {
       return executableOf(new Compilation(graph, options));
-    },
-    release() {
-      // Host arrays are garbage collected.
     },
   };
 }

@@ -1,23 +1,11 @@
 /**
- * Tokens of the graph IR text form (see the grammar in parser.ts) and `ParseError`, which every
- * stage of reading IR text throws: the lexer, the grammar and the graph builder.
+ * Tokens of the graph IR text form (see the grammar in parser.ts). Errors are parse-support.ts's
+ * `ParseError`, which every stage of reading IR text throws: the lexer, the grammar and the
+ * graph builder.
  */
-import { type IToken, type TokenType, Lexer, createToken } from 'chevrotain';
-import { KilnError } from './errors.js';
+import { type IToken, type TokenType, createToken } from 'chevrotain';
+import { Comment, WhiteSpace, makeTokenizer, punctuation } from './parse-support.js';
 
-/** A syntax or semantic error in IR text; `line` and `column` are 1-based. */
-export class ParseError extends KilnError {
-  override name = 'ParseError';
-  constructor(readonly line: number, readonly column: number, readonly detail: string) {
-    super(`${line}:${column}: ${detail}`);
-  }
-}
-
-export function errorAt(token: IToken, detail: string): ParseError {
-  return new ParseError(token.startLine ?? 1, token.startColumn ?? 1, detail);
-}
-
-const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
 /** What starts a remark comment; the printer writes `// remark: <text>`. */
 export const REMARK_PREFIX = '// remark:';
 /**
@@ -25,7 +13,6 @@ export const REMARK_PREFIX = '// remark:';
  * never reaches the grammar (it is collected in its own lexer group), so it may stand anywhere.
  */
 export const Remark = createToken({ name: 'Remark', pattern: /\/\/ remark:[^\n\r]*/, group: 'remarks' });
-const Comment = createToken({ name: 'Comment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'an identifier' });
 export const GraphKeyword = createToken({ name: 'GraphKeyword', pattern: /graph/, longer_alt: Identifier, label: "'graph'" });
@@ -46,7 +33,6 @@ export const NegInf = createToken({ name: 'NegInf', pattern: /-inf/, label: "'-i
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
 export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: 'a number' });
 
-const punctuation = (name: string, text: string): TokenType => createToken({ name, pattern: text, label: `'${text}'` });
 export const LParen = punctuation('LParen', '(');
 export const RParen = punctuation('RParen', ')');
 export const LBrace = punctuation('LBrace', '{');
@@ -65,21 +51,14 @@ export const ALL_TOKENS: TokenType[] = [
   LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Equals,
 ];
 
-let lexer: Lexer | undefined;
+const tokenizeGraphText = makeTokenizer(ALL_TOKENS);
 
 /**
  * Splits `text` into the tokens the grammar reads and the remark comments, in text order;
  * throws a ParseError at the first character no token matches.
  */
 export function tokenizeWithRemarks(text: string): { tokens: IToken[]; remarks: IToken[] } {
-  lexer ??= new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: true });
-  const result = lexer.tokenize(text);
-  const bad = result.errors[0];
-  if (bad) {
-    const chars = text.slice(bad.offset, bad.offset + bad.length);
-    const what = chars.length === 1 ? 'character' : 'characters';
-    throw new ParseError(bad.line ?? 1, bad.column ?? 1, `unexpected ${what} '${chars}'`);
-  }
+  const result = tokenizeGraphText(text);
   return { tokens: result.tokens, remarks: result.groups.remarks ?? [] };
 }
 

@@ -32,8 +32,7 @@
  * and verifier errors (run unless `{ verify: false }`) point at the offending statement or node.
  */
 import type { IToken } from 'chevrotain';
-import { type DType, parseDType } from './dtype.js';
-import { errorAt } from './lexer.js';
+import type { DType } from './dtype.js';
 import {
   type Access, type BinaryOp, type BufferDecl, type BufferRole, COMPARE_OPS, type Expr, type IndexVar, type Kernel,
   type KernelParam, LOOP_BINARY_OPS, LOOP_REDUCE_OPS, LOOP_UNARY_OPS, type Launch, type Program, type ReduceOp, type Stmt,
@@ -42,11 +41,12 @@ import {
 import {
   type ConstantSyntax, type ExprSyntax, FalseKeyword, InfKeyword, type KernelSyntax, NanKeyword, type ProgramSyntax,
   type StmtSyntax, TrueKeyword, type VarSyntax, parseKernelSyntax, parseProgramSyntax,
-} from './loop-lexer.js';
+} from './loop-syntax.js';
 import { LoopVerifyError, verifyKernel, verifyProgram } from './loop-verify.js';
+import { countAt, dtypeAt, errorAt, expectedAt, unknownOpMessage, where } from './parse-support.js';
 import { formatSymbolName } from './printer.js';
 
-export { ParseError } from './lexer.js';
+export { ParseError } from './parse-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Building the IR: names, dtypes, ops and numbers, each checked at its token.
@@ -63,11 +63,9 @@ function startOf(s: ExprSyntax): IToken {
   }
 }
 
-const DTYPE_SPELLINGS = 'f32, i32, u32 or bool';
 const ROLES: readonly BufferRole[] = ['input', 'output', 'constant', 'temp'];
 const ACCESSES: readonly Access[] = ['r', 'w', 'rw'];
 const INFIX: Record<string, BinaryOp> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' };
-const where = (t: IToken): string => `${t.startLine}:${t.startColumn}`;
 
 function symbolName(token: IToken): string {
   const text = token.image.slice(1);
@@ -79,22 +77,8 @@ function symbolName(token: IToken): string {
   }
 }
 
-function dtypeOf(token: IToken): DType {
-  const d = parseDType(token.image);
-  if (!d) throw errorAt(token, `expected a dtype (${DTYPE_SPELLINGS}) but found '${token.image}'`);
-  return d;
-}
-
-function count(token: IToken, what: string): number {
-  const n = Number(token.image);
-  if (!/^\d+$/.test(token.image) || !Number.isSafeInteger(n)) throw errorAt(token, `expected ${what} (an integer >= 0) but found '${token.image}'`);
-  return n;
-}
-
 function oneOf<W extends string>(token: IToken, words: readonly W[], what: string): W {
-  if (!(words as readonly string[]).includes(token.image)) {
-    throw errorAt(token, `expected ${what} (${words.slice(0, -1).join(', ')} or ${words.at(-1)}) but found '${token.image}'`);
-  }
+  if (!(words as readonly string[]).includes(token.image)) throw expectedAt(token, `${what} (${words.slice(0, -1).join(', ')} or ${words.at(-1)})`);
   return token.image as W;
 }
 
@@ -119,25 +103,6 @@ function constantOf(c: ConstantSyntax): { value: number; dtype: DType } {
 const UNARY = new Set<string>(LOOP_UNARY_OPS);
 const BINARY = new Set<string>(LOOP_BINARY_OPS);
 const ALL_OPS = [...LOOP_UNARY_OPS, ...LOOP_BINARY_OPS, 'select', 'cast'];
-
-/** Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`: ranks "did you mean". */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function unknownOpMessage(name: string): string {
-  const close = ALL_OPS.filter((op) => editDistance(name, op) <= Math.min(2, Math.floor(op.length / 2)));
-  return close.length
-    ? `unknown op '${name}'; did you mean ${close.map((op) => `'${op}'`).join(' or ')}?`
-    : `unknown op '${name}'; ops: ${ALL_OPS.join(', ')}`;
-}
 
 interface Definition {
   readonly dtype: DType;
@@ -167,10 +132,10 @@ class LoopBuilder {
   program(s: ProgramSyntax): Program {
     const buffers = s.buffers.map((b): BufferDecl => {
       const decl: { -readonly [K in keyof BufferDecl]: BufferDecl[K] } = {
-        name: b.name.image.slice(1), dtype: dtypeOf(b.dtype), size: count(b.size, 'a size'),
+        name: b.name.image.slice(1), dtype: dtypeAt(b.dtype), size: countAt(b.size, 'a size'),
         role: oneOf(b.role, ROLES, 'a buffer role'),
       };
-      if (b.offset) decl.offset = count(b.offset, 'a byte offset');
+      if (b.offset) decl.offset = countAt(b.offset, 'a byte offset');
       if (b.data) decl.data = b.data.map((c) => constantOf(c).value);
       return this.at(b.name, decl);
     });
@@ -183,13 +148,13 @@ class LoopBuilder {
       inputs: this.at(s.inputsKeyword, names(s.inputs)),
       outputs: this.at(s.outputsKeyword, names(s.outputs)),
     };
-    if (s.arena) program.arenaBytes = count(s.arena, 'a byte count');
+    if (s.arena) program.arenaBytes = countAt(s.arena, 'a byte count');
     return this.at(s.name, program);
   }
 
   kernel(s: KernelSyntax): Kernel {
     const params = s.params.map((p): KernelParam => this.at(p.name, {
-      name: p.name.image.slice(1), dtype: dtypeOf(p.dtype), size: count(p.size, 'a size'),
+      name: p.name.image.slice(1), dtype: dtypeAt(p.dtype), size: countAt(p.size, 'a size'),
       access: oneOf(p.access, ACCESSES, 'an access mode'),
     }));
     const scope = new KernelScope(this, params, symbolName(s.name));
@@ -226,7 +191,7 @@ class KernelScope {
   }
 
   indexVar(v: VarSyntax, what: string): IndexVar {
-    const extent = count(v.extent, 'an extent');
+    const extent = countAt(v.extent, 'an extent');
     return this.b.at(v.name, { name: this.define(v.name, 'int32', what), extent });
   }
 
@@ -242,7 +207,7 @@ class KernelScope {
       }
       case 'for': {
         if (s.start.image !== '0') throw errorAt(s.start, `loops start at 0 but found '${s.start.image}'`);
-        const vec = s.vec ? count(s.vec, 'a vector width') : 1;
+        const vec = s.vec ? countAt(s.vec, 'a vector width') : 1;
         return this.nested(() => {
           const v = this.indexVar(s.var, 'loop variable');
           return this.b.at(s.keyword, { kind: 'for', var: v, vec, body: this.block(s.body) });
@@ -313,13 +278,13 @@ class KernelScope {
 
   private call(s: Extract<ExprSyntax, { kind: 'call' }>): Expr {
     const name = s.op.image;
-    if (!ALL_OPS.includes(name)) throw errorAt(s.op, unknownOpMessage(name));
+    if (!ALL_OPS.includes(name)) throw errorAt(s.op, unknownOpMessage(name, ALL_OPS, 'ops'));
     if (name === 'cast' && !s.typeArg) throw errorAt(s.op, 'cast needs a target dtype: cast<f32>(x)');
     if (name !== 'cast' && s.typeArg) throw errorAt(s.typeArg, `only cast takes a dtype in <...>, not ${name}`);
     const arity = UNARY.has(name) || name === 'cast' ? 1 : BINARY.has(name) ? 2 : 3;
     if (s.args.length !== arity) throw errorAt(s.op, `${name} takes ${arity} operand${arity === 1 ? '' : 's'}, got ${s.args.length}`);
     const args = s.args.map((a) => this.expr(a));
-    if (name === 'cast') return { kind: 'cast', dtype: dtypeOf(s.typeArg!), x: args[0] };
+    if (name === 'cast') return { kind: 'cast', dtype: dtypeAt(s.typeArg!), x: args[0] };
     if (name === 'select') return { kind: 'select', dtype: args[1].dtype, cond: args[0], a: args[1], b: args[2] };
     if (UNARY.has(name)) return { kind: 'unary', dtype: name === 'not' ? 'bool' : args[0].dtype, op: name as UnaryOp, x: args[0] };
     const op = name as BinaryOp;

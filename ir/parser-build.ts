@@ -4,30 +4,20 @@
  * `line:column` of the whole text, inside fusion bodies too).
  */
 import type { IToken } from 'chevrotain';
-import { type DType, parseDType } from './dtype.js';
 import { OpError } from './errors.js';
 import { type AttrValue, FUSION_KINDS, FUSION_OP, type Graph, type Node, Value } from './graph.js';
-import { NegInf, NumberLiteral, StringLiteral, errorAt, remarkText } from './lexer.js';
+import { NegInf, NumberLiteral, StringLiteral, remarkText } from './lexer.js';
 import { allOps, getOp, hasOp, inferResultType } from './ops/index.js';
+import { countAt, dtypeAt, errorAt, unknownOpMessage, where } from './parse-support.js';
 import type { AttrSyntax, AttrValueSyntax, GraphSyntax, StatementSyntax, TypeSyntax } from './parser.js';
 import { type TensorType, formatType, typesEqual } from './types.js';
 import { VerifyError, verifyGraph } from './verify.js';
 
 const VALUE_NAME = /^%(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)$/;
-const DIMENSION = /^[0-9]+$/;
-const DTYPE_SPELLINGS = 'f32, i32, u32 or bool';
 
 function resolveType(t: TypeSyntax): TensorType {
-  const dtype: DType | undefined = parseDType(t.dtype.image);
-  if (!dtype) throw errorAt(t.dtype, `expected a dtype (${DTYPE_SPELLINGS}) but found '${t.dtype.image}'`);
-  const shape = t.dims.map((tok) => {
-    const d = Number(tok.image);
-    if (!DIMENSION.test(tok.image) || !Number.isSafeInteger(d)) {
-      throw errorAt(tok, `expected a dimension size (an integer >= 0) but found '${tok.image}'`);
-    }
-    return d;
-  });
-  return { dtype, shape };
+  const dtype = dtypeAt(t.dtype);
+  return { dtype, shape: t.dims.map((tok) => countAt(tok, 'a dimension size')) };
 }
 
 function scalarAttr(token: IToken): AttrValue {
@@ -61,26 +51,8 @@ function decodeString(token: IToken, quoted: string): string {
   }
 }
 
-/** Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`: ranks "did you mean". */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function unknownOpMessage(name: string): string {
-  const known = [...allOps().map((d) => d.name), FUSION_OP];
-  const close = known.filter((k) => editDistance(name, k) <= Math.min(2, Math.floor(k.length / 2)));
-  const hint = close.length ? `did you mean ${close.map((k) => `'${k}'`).join(' or ')}?` : `known ops: ${known.join(', ')}`;
-  return `unknown op '${name}'; ${hint}`;
-}
-
-const where = (t: IToken): string => `${t.startLine}:${t.startColumn}`;
+/** Every op name a statement may use: the registry's and `fusion`. */
+const knownOps = (): string[] => [...allOps().map((d) => d.name), FUSION_OP];
 
 /**
  * Remark texts per graph: each REMARK goes to the innermost body whose text (from `graph` to
@@ -159,7 +131,7 @@ class GraphBuilderFromText {
     });
     const op = s.op.image;
     const isFusion = op === FUSION_OP;
-    if (!isFusion && !hasOp(op)) throw errorAt(s.op, unknownOpMessage(op));
+    if (!isFusion && !hasOp(op)) throw errorAt(s.op, unknownOpMessage(op, knownOps(), 'known ops'));
     if (isFusion && this.enclosing) throw errorAt(s.op, 'fusion bodies cannot nest fusions');
     const inputs = s.operands.map((t) => this.use(t));
     const attrs = this.attributes(op, isFusion ? ['kind'] : getOp(op).attrs, s.attrs);

@@ -46,11 +46,12 @@ import {
 import type { Graph } from './graph.js';
 import {
   ALL_TOKENS, Arrow, Colon, Comma, Equals, GraphKeyword, Identifier, LBrace, LBracket, LParen, NegInf, NumberLiteral,
-  ParseError, RBrace, RBracket, RParen, ReturnKeyword, StringLiteral, SymbolName, ValueName, errorAt, tokenizeWithRemarks,
+  RBrace, RBracket, RParen, ReturnKeyword, StringLiteral, SymbolName, ValueName, tokenizeWithRemarks,
 } from './lexer.js';
+import { type ParseError, acceptedInstead, expectedMessage, syntaxErrorAt } from './parse-support.js';
 import { buildGraph } from './parser-build.js';
 
-export { ParseError } from './lexer.js';
+export { ParseError } from './parse-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Syntax: the grammar builds a tree of tokens; names, types and ops are checked afterwards (in
@@ -197,15 +198,6 @@ function label(type: TokenType, rule?: string): string {
   return (rule && LABELS_IN_RULE[rule]?.[type.name]) ?? type.LABEL ?? type.name;
 }
 
-function describeFound(token: IToken): string {
-  return token.tokenType === EOF ? 'end of input' : `'${token.image}'`;
-}
-
-function expectedMessage(expected: readonly string[], found: IToken): string {
-  const unique = [...new Set(expected)];
-  return `expected ${unique.length ? unique.join(' or ') : 'end of input'} but found ${describeFound(found)}`;
-}
-
 /** Used only when content assist cannot list the alternatives (it always should). */
 const readableMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual, ruleName }) => expectedMessage([label(expected, ruleName)], actual),
@@ -220,17 +212,10 @@ let sharedParser: GraphTextParser | undefined;
 
 function syntaxError(parser: GraphTextParser, tokens: readonly IToken[], error: IRecognitionException): ParseError {
   const found = error.token;
-  const index = found.tokenType === EOF ? tokens.length : tokens.indexOf(found);
-  let message = error.message;
-  if (index >= 0) {
-    const paths = parser.computeContentAssist('graph', tokens.slice(0, index));
-    if (paths.length > 0 || found.tokenType !== EOF) {
-      message = expectedMessage(paths.map((p) => label(p.nextTokenType, p.ruleStack.at(-1))), found);
-    }
-  }
-  if (found.tokenType !== EOF) return errorAt(found, message);
-  const last = tokens.at(-1);
-  return last ? new ParseError(last.endLine ?? 1, (last.endColumn ?? 0) + 1, message) : new ParseError(1, 1, message);
+  const paths = acceptedInstead(parser, 'graph', tokens, found);
+  const assisted = paths !== undefined && (paths.length > 0 || found.tokenType !== EOF);
+  const message = assisted ? expectedMessage(paths.map((p) => label(p.nextTokenType, p.ruleStack.at(-1))), found) : error.message;
+  return syntaxErrorAt(found, tokens, message);
 }
 
 function parseSyntax(tokens: IToken[]): GraphSyntax {

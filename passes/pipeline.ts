@@ -5,7 +5,7 @@
  * (`jit(fn, { dump })` or KILN_DUMP) apply throughout.
  */
 import { type Graph, type Program, printGraph } from '../ir/index.js';
-import { fuseGraph } from './graph/fusion.js';
+import { type FusionOptions, fuseGraph } from './graph/fusion.js';
 import { graphCleanup } from './graph/index.js';
 import { lowerToProgram } from './lower/index.js';
 import { loopOptimize } from './loop/index.js';
@@ -13,15 +13,19 @@ import { type PassOptions, createPassContext, runPass } from './manager.js';
 import { type MemoryStats, planMemory } from './memory-plan.js';
 import { type Pass, type PassContext, addRemark } from './pass.js';
 
-export const fusion: Pass<Graph> = {
-  name: 'fusion',
-  level: 'graph',
-  run(ir, ctx) {
-    const { graph, remarks } = fuseGraph(ir);
-    for (const r of remarks) addRemark(ctx, 'fusion', r);
-    return { ir: graph, changed: printGraph(graph) !== printGraph(ir) };
-  },
-};
+export function makeFusion(options: FusionOptions = {}): Pass<Graph> {
+  return {
+    name: 'fusion',
+    level: 'graph',
+    run(ir, ctx) {
+      const { graph, remarks } = fuseGraph(ir, options);
+      for (const r of remarks) addRemark(ctx, 'fusion', r);
+      return { ir: graph, changed: printGraph(graph) !== printGraph(ir) };
+    },
+  };
+}
+
+export const fusion = makeFusion();
 
 export const lower: Pass<Graph, Program> = {
   name: 'lower',
@@ -40,10 +44,15 @@ export interface CompiledProgram {
   readonly ctx: PassContext;
 }
 
-export function compileToProgram(g: Graph, options: PassOptions = {}): CompiledProgram {
+export interface PipelineOptions extends PassOptions {
+  /** Target constraints for fusion (e.g. the device's storage-buffer limit). */
+  fusion?: FusionOptions;
+}
+
+export function compileToProgram(g: Graph, options: PipelineOptions = {}): CompiledProgram {
   const ctx = createPassContext(options);
   const graph = runPass(graphCleanup(), g, ctx).ir;
-  const fused = runPass(fusion, graph, ctx).ir;
+  const fused = runPass(options.fusion ? makeFusion(options.fusion) : fusion, graph, ctx).ir;
   const lowered = runPass(lower, fused, ctx).ir;
   const optimized = runPass(loopOptimize(), lowered, ctx).ir;
   let memory: MemoryStats | undefined;

@@ -1,10 +1,34 @@
 /** Shared test helpers: backend parametrisation and tolerance-aware comparisons. */
 import { beforeAll, expect } from 'vitest';
-import { init } from '../frontend/index.js';
+import { type Tensor, init } from '../frontend/index.js';
 
 /** Every backend the op suites run on: the reference interpreter and compiled WebAssembly. */
 export const BACKENDS = ['interp', 'wasm'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/**
+ * Backends whose tensors can be read synchronously (`dataSync()`, `toArray()`, `item()`,
+ * `Number(t)`, `${t}`). WebGPU reads back asynchronously only, so op tests read through
+ * `await t.data()` / `await t.array()` (or the helpers below) and only tests whose subject is
+ * the synchronous API itself are restricted with `it.runIf(readsSync(backend))`.
+ */
+export const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(['interp', 'wasm']);
+
+export function readsSync(backend: string): boolean {
+  return SYNC_READ_BACKENDS.has(backend);
+}
+
+/** The elements of `t` (row-major) as a plain number array, read with `await t.data()`: works on every backend. */
+export async function values(t: Tensor): Promise<number[]> {
+  return Array.from(await t.data());
+}
+
+/** The single element of a size-1 tensor like `t.item()` (booleans for bool), read asynchronously. */
+export async function item(t: Tensor): Promise<number | boolean> {
+  if (t.size !== 1) throw new Error(`item(): tensor of shape [${t.shape.join(',')}] has ${t.size} elements; item() needs exactly 1`);
+  const v = (await t.data())[0];
+  return t.dtype === 'bool' ? v !== 0 : v;
+}
 
 /**
  * Selects `name` for the tests of the enclosing describe, initialising it first. Create tensors

@@ -3,9 +3,9 @@
  *
  * x = 2^e·m with m in [√½, √2) (subnormals are scaled by 2^23 first), f = m - 1 (exact), and
  * log(1+f) = 2·atanh(s) with s = f/(2+f), |s| ≤ 0.1716. Written as
- *   log(1+f) = f - hfsq + s·(hfsq + R(z)),   hfsq = f²/2, z = s², R(z) = z·P(z) ≈ 2s(atanh s - s)/s²·…
- * (an identity: 2s = f - s·f), which keeps the leading term f exact; P is a degree-2 minimax
- * polynomial (error 2^-30 on R). e·ln2 is added as a 15-bit exact head plus a tail.
+ *   log(1+f) = f - hfsq + s·(hfsq + R(z)),   hfsq = f²/2, z = s², R(z) = (2·atanh(s) - 2s)/s = z·P(z)
+ * (an identity, since 2s = f - s·f), which keeps the leading term f exact; P is a degree-2
+ * minimax polynomial (error 2^-30.2, weighted by its share of the result). e·ln2 is added as a 15-bit exact head plus a tail.
  * Specials: log(±0) = -inf, log(x<0) = NaN, log(inf) = inf, NaN stays NaN.
  */
 import { type Lanes, type Val, horner } from '../lanes.js';

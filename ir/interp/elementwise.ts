@@ -1,5 +1,5 @@
 /** Reference semantics of the elementwise ops, select, cast and the value sources (iota, const). */
-import { type DType, allocArray, convertScalar, wrapScalar } from '../dtype.js';
+import { allocArray, convertScalar, wrapScalar } from '../dtype.js';
 import { constValue } from '../ops/index.js';
 import { dtypeAttr, intAttr } from '../ops/attrs.js';
 import { sizeOf, stridesOf } from '../types.js';
@@ -15,8 +15,14 @@ const identity: Scalar1 = (x) => x;
 
 /** A float-only unary op: the float64 function, rounded to f32. */
 const floatOnly = (f: Scalar1): PerDType<Scalar1> => ({ float32: (x) => f32(f(x)) });
+/** An op that means the same on every dtype. */
+const everyDType = (f: Scalar2): PerDType<Scalar2> => ({ float32: f, int32: f, uint32: f, bool: f });
 
-const UNARY: Record<string, PerDType<Scalar1>> = {
+/**
+ * The scalar semantics of the unary elementwise ops, one function per operand dtype: the one
+ * source for every evaluator (the loop evaluator uses these tables too).
+ */
+export const UNARY_SCALARS = {
   neg: { float32: (x) => -x, int32: (x) => -x | 0, uint32: (x) => -x >>> 0 },
   abs: { float32: Math.abs, int32: (x) => Math.abs(x) | 0, uint32: identity },
   sign: { float32: signOf, int32: signOf, uint32: signOf },
@@ -33,9 +39,10 @@ const UNARY: Record<string, PerDType<Scalar1>> = {
   ceil: floatOnly(Math.ceil),
   round: floatOnly(roundHalfEven),
   not: { bool: (x) => (x ? 0 : 1) },
-};
+} satisfies Record<string, PerDType<Scalar1>>;
 
-const BINARY: Record<string, PerDType<Scalar2>> = {
+/** The scalar semantics of the arithmetic and logical binary ops, one function per operand dtype. */
+export const BINARY_SCALARS = {
   add: ADD,
   sub: { float32: (a, b) => f32(a - b), int32: (a, b) => (a - b) | 0, uint32: (a, b) => (a - b) >>> 0 },
   mul: MUL,
@@ -46,17 +53,17 @@ const BINARY: Record<string, PerDType<Scalar2>> = {
   mod: { float32: modFloat32, int32: modInt32, uint32: modUint32 },
   and: { bool: (a, b) => (a && b ? 1 : 0) },
   or: { bool: (a, b) => (a || b ? 1 : 0) },
-};
+} satisfies Record<string, PerDType<Scalar2>>;
 
 /** Comparisons: the same for every dtype; any comparison with NaN is false except `ne`. */
-const COMPARE: Record<string, Scalar2> = {
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-};
+export const COMPARE_SCALARS = {
+  eq: everyDType((a, b) => (a === b ? 1 : 0)),
+  ne: everyDType((a, b) => (a !== b ? 1 : 0)),
+  lt: everyDType((a, b) => (a < b ? 1 : 0)),
+  le: everyDType((a, b) => (a <= b ? 1 : 0)),
+  gt: everyDType((a, b) => (a > b ? 1 : 0)),
+  ge: everyDType((a, b) => (a >= b ? 1 : 0)),
+} satisfies Record<string, PerDType<Scalar2>>;
 
 function unaryImpl(name: string, table: PerDType<Scalar1>): OpImpl {
   return ([x], _attrs, outType) => {
@@ -67,9 +74,9 @@ function unaryImpl(name: string, table: PerDType<Scalar1>): OpImpl {
   };
 }
 
-function binaryImpl(f: (dtype: DType) => Scalar2): OpImpl {
+function binaryImpl(name: string, table: PerDType<Scalar2>): OpImpl {
   return ([a, b], _attrs, outType) => {
-    const g = f(a.type.dtype);
+    const g = pickForDType(name, table, a.type.dtype);
     const out = allocArray(outType.dtype, a.data.length);
     for (let i = 0; i < out.length; i++) out[i] = g(a.data[i], b.data[i]);
     return out;
@@ -111,9 +118,8 @@ const constant: OpImpl = (_inputs, attrs, outType) => {
 
 function buildTable(): Record<string, OpImpl> {
   const table: Record<string, OpImpl> = { select, cast, iota, const: constant };
-  for (const [name, perDType] of Object.entries(UNARY)) table[name] = unaryImpl(name, perDType);
-  for (const [name, perDType] of Object.entries(BINARY)) table[name] = binaryImpl((d) => pickForDType(name, perDType, d));
-  for (const [name, f] of Object.entries(COMPARE)) table[name] = binaryImpl(() => f);
+  for (const [name, perDType] of Object.entries(UNARY_SCALARS)) table[name] = unaryImpl(name, perDType);
+  for (const [name, perDType] of Object.entries({ ...BINARY_SCALARS, ...COMPARE_SCALARS })) table[name] = binaryImpl(name, perDType);
   return table;
 }
 

@@ -31,11 +31,19 @@ const reduce: OpImpl = ([x], attrs, outType) => {
 };
 
 /**
- * Index of the largest (argmax) or smallest (argmin) element along `axis`: the first one wins
- * ties, and the first NaN wins over every number (NumPy).
+ * The step of argmax/argmin over elements met in order: whether `v` takes the place of the best
+ * value so far. The first extreme wins ties, and the first NaN wins over every number (NumPy).
+ * Shared by the graph interpreter and the loop evaluator.
  */
+export function argExtremeStep(op: 'argmax' | 'argmin'): (v: number, best: number) => boolean {
+  return op === 'argmax'
+    ? (v, best) => best === best && (v !== v || v > best)
+    : (v, best) => best === best && (v !== v || v < best);
+}
+
+/** Index of the largest (argmax) or smallest (argmin) element along `axis` (see argExtremeStep). */
 function argExtreme(name: 'argmax' | 'argmin'): OpImpl {
-  const better = name === 'argmax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  const replaces = argExtremeStep(name);
   return ([x], attrs, outType) => {
     const axis = intAttr(name, attrs, 'axis');
     const { outer, extent, inner } = aroundAxis(x.type.shape, axis);
@@ -45,9 +53,9 @@ function argExtreme(name: 'argmax' | 'argmin'): OpImpl {
         const base = o * extent * inner + i;
         let best = 0;
         let bestValue = x.data[base];
-        for (let k = 1; k < extent && !Number.isNaN(bestValue); k++) {
+        for (let k = 1; k < extent; k++) {
           const v = x.data[base + k * inner];
-          if (Number.isNaN(v) || better(v, bestValue)) {
+          if (replaces(v, bestValue)) {
             best = k;
             bestValue = v;
           }

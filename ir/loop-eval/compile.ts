@@ -8,6 +8,7 @@
 import { type DType, type TypedArray, convertScalar, fitsDType, isFloat, isInteger, isNumeric, shortDType, typedArrayFor, wrapScalar } from '../dtype.js';
 import { KilnError } from '../errors.js';
 import { type Scalar1, foldStep } from '../interp/arith.js';
+import { argExtremeStep } from '../interp/reduce.js';
 import { COMPARE_OPS, type Expr, type IndexVar, type Kernel, type KernelParam, LOOP_REDUCE_OPS, type Stmt } from '../loop.js';
 import { binaryScalar, unaryScalar } from './scalar.js';
 
@@ -318,9 +319,9 @@ class KernelCompiler {
         }
       };
       if (arg) {
-        const better = e.op === 'argmax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
-        // The first extreme wins ties; the first NaN wins over every number (as the graph's argmax).
+        // The graph's argmax/argmin rule (first extreme wins ties, first NaN wins over every number).
         // init is the result only when there are no points. Every point is still evaluated, so bad loads fail.
+        const replaces = argExtremeStep(e.op);
         return () => {
           if (total === 0) return init;
           reset();
@@ -329,7 +330,7 @@ class KernelCompiler {
           advance();
           for (let p = 1; p < total; p++) {
             const v = body();
-            if (bestValue === bestValue && (v !== v || better(v, bestValue))) {
+            if (replaces(v, bestValue)) {
               best = p;
               bestValue = v;
             }

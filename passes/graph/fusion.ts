@@ -60,7 +60,33 @@ export interface FusionResult {
   remarks: string[];
 }
 
-export function fuseGraph(g: Graph): FusionResult {
+export interface FusionOptions {
+  /**
+   * Most buffers (operands + results) one kernel may bind: WebGPU devices cap storage buffers
+   * per shader stage (often 8). A fusion that would exceed it is refused with a remark.
+   */
+  maxBuffers?: number;
+}
+
+/** Buffers a kernel made of `members` would bind: outside values it reads plus values it writes. */
+function bufferCount(g: Graph, members: ReadonlySet<number>, producer: Map<Value, number>, resultSet: ReadonlySet<Value>): number {
+  const reads = new Set<Value>();
+  let writes = 0;
+  for (const m of members) {
+    for (const v of g.nodes[m].inputs) {
+      const p = producer.get(v);
+      const local = p !== undefined && (members.has(p) || (isSplatSource(g.nodes[p]) && !resultSet.has(v)));
+      if (!local) reads.add(v);
+    }
+    for (const v of g.nodes[m].outputs) {
+      if (resultSet.has(v) || g.nodes.some((n, i) => !members.has(i) && n.inputs.includes(v))) writes++;
+    }
+  }
+  return reads.size + writes;
+}
+
+export function fuseGraph(g: Graph, options: FusionOptions = {}): FusionResult {
+  const maxBuffers = options.maxBuffers ?? Infinity;
   const producer = new Map<Value, number>();
   g.nodes.forEach((n, i) => n.outputs.forEach((v) => producer.set(v, i)));
   const users = new Map<number, number[]>();
@@ -85,7 +111,11 @@ export function fuseGraph(g: Graph): FusionResult {
     const targets = new Set(us.map((u) => regionOf[u]));
     if (!isResult && targets.size === 1 && !targets.has(-1)) {
       const region = regions[[...targets][0]];
-      const why = refusal(g, i, region, users, regionOf);
+      let why = refusal(g, i, region, users, regionOf);
+      if (!why && Number.isFinite(maxBuffers)) {
+        const count = bufferCount(g, new Set([...region.members, i]), producer, resultSet);
+        if (count > maxBuffers) why = `the kernel would bind ${count} buffers, more than the device allows (${maxBuffers})`;
+      }
       if (!why) {
         region.members.push(i);
         regionOf[i] = region.id;
@@ -100,7 +130,7 @@ export function fuseGraph(g: Graph): FusionResult {
     regionOf[i] = region.id;
   }
   for (const r of regions) r.members.sort((a, b) => a - b);
-  mergeSiblings(g, regions, regionOf, producer);
+  mergeSiblings(g, regions, regionOf, producer, (members) => bufferCount(g, members, producer, resultSet) <= maxBuffers);
   return buildFusedGraph(g, regions.filter((r) => r.members.length), regionOf, producer, remarks);
 }
 
@@ -195,7 +225,7 @@ function clonedSources(g: Graph, r: Region, regionOf: number[], producer: Map<Va
 }
 
 /** Merges same-shaped reduction regions that share an input and do not depend on each other. */
-function mergeSiblings(g: Graph, regions: Region[], regionOf: number[], producer: Map<Value, number>): void {
+function mergeSiblings(g: Graph, regions: Region[], regionOf: number[], producer: Map<Value, number>, fits: (members: ReadonlySet<number>) => boolean): void {
   const isReduction = (r: Region) => r.members.length > 0 && ['reduce', 'argmax', 'argmin'].includes(g.nodes[r.members[r.members.length - 1]].op);
   const dependsOn = (a: Region, b: Region, seen = new Set<number>()): boolean => {
     // Does region a (transitively) read an output of region b?
@@ -216,7 +246,7 @@ function mergeSiblings(g: Graph, regions: Region[], regionOf: number[], producer
     for (const b of regions) {
       if (b.id <= a.id || !isReduction(b) || !shapesEqual(a.shape, b.shape)) continue;
       const shared = regionInputs(g, a, regionOf, producer).some((v) => regionInputs(g, b, regionOf, producer).includes(v));
-      if (!shared || dependsOn(a, b) || dependsOn(b, a)) continue;
+      if (!shared || dependsOn(a, b) || dependsOn(b, a) || !fits(new Set([...a.members, ...b.members]))) continue;
       for (const m of b.members) regionOf[m] = a.id;
       a.members = [...a.members, ...b.members].sort((x, y) => x - y);
       b.members = [];

@@ -25,6 +25,11 @@ describe('staged compilation and dumps (wasm)', () => {
     expect(() => lowered.asText('ptx' as never)).toThrow(/unknown stage 'ptx'; stages are graph, fused, loop, wat/);
   });
 
+  it('reports kernel count and the static memory plan', () => {
+    const stats = jit(layer).lower(np.zeros([4, 3]), np.zeros([3, 2]), np.zeros([2])).stats();
+    expect(stats).toEqual({ kernels: 1, arenaBytes: 48 + 32 + 16 + 32, staticBytes: 128, tempBytes: 0, naiveTempBytes: 0 });
+  });
+
   it('writes numbered dumps of every changed pass when jit is given a dump directory, each parsing back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-dump-'));
     try {

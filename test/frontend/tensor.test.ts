@@ -1,43 +1,64 @@
 import { describe, expect, it } from 'vitest';
 import { KilnError, Tensor, getBackend, numpy as np, setBackend } from '../../frontend/index.js';
-import { BACKENDS, useBackend } from '../helpers.js';
+import { BACKENDS, item, readsSync, useBackend } from '../helpers.js';
 
 describe.each(BACKENDS)('tensors on %s', (backend) => {
   useBackend(backend);
 
-  it('creates float32 tensors from nested arrays by default', () => {
+  it('creates float32 tensors from nested arrays by default', async () => {
     const t = np.array([[1, 2, 3], [4, 5, 6]]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.dataSync()).toEqual(new Float32Array([1, 2, 3, 4, 5, 6]));
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await t.data()).toEqual(new Float32Array([1, 2, 3, 4, 5, 6]));
+    expect(await t.array()).toEqual([[1, 2, 3], [4, 5, 6]]);
   });
 
-  it('infers dtypes from typed arrays and booleans, and honours dtype and shape options', () => {
+  it('infers dtypes from typed arrays and booleans, and honours dtype and shape options', async () => {
     expect(np.array(new Int32Array([1, 2])).dtype).toBe('int32');
     expect(np.array(new Uint32Array([1, 2])).dtype).toBe('uint32');
     expect(np.array([true, false]).dtype).toBe('bool');
-    expect(np.array([true, false]).toArray()).toEqual([true, false]);
+    expect(await np.array([true, false]).array()).toEqual([true, false]);
     const t = np.array(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2], dtype: 'int32' });
     expect(t.shape).toEqual([3, 2]);
     expect(t.dtype).toBe('int32');
-    expect(t.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(await t.array()).toEqual([[1, 2], [3, 4], [5, 6]]);
   });
 
-  it('handles rank-0 and zero-size tensors', () => {
+  it('handles rank-0 and zero-size tensors', async () => {
     const s = np.array(3.5);
     expect(s.shape).toEqual([]);
-    expect(s.toArray()).toBe(3.5);
-    expect(s.item()).toBe(3.5);
+    expect(await s.array()).toBe(3.5);
+    expect(await item(s)).toBe(3.5);
     const z = np.zeros([0, 3]);
     expect(z.shape).toEqual([0, 3]);
     expect(z.size).toBe(0);
-    expect(z.toArray()).toEqual([]);
+    expect(await z.array()).toEqual([]);
     expect(np.array([]).shape).toEqual([0]);
   });
 
-  it('reads asynchronously with data()', async () => {
+  it('reads asynchronously with data() and array()', async () => {
     expect(await np.array([1, 2]).data()).toEqual(new Float32Array([1, 2]));
+    expect(await np.array([[true], [false]]).array()).toEqual([[true], [false]]);
+  });
+
+  // The subject is the synchronous read API, which only backends that can block on their device
+  // offer (interp, wasm); WebGPU reads back asynchronously, so there only data()/array() work.
+  it.runIf(readsSync(backend))('reads synchronously with dataSync(), toArray() and item() where the backend can', () => {
+    const t = np.array([[1, 2], [3, 4]]);
+    expect(t.dataSync()).toEqual(new Float32Array([1, 2, 3, 4]));
+    expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(np.array([true]).item()).toBe(true);
+    expect(np.array(3.5).item()).toBe(3.5);
+    const disposed = np.ones([2]);
+    disposed.dispose();
+    expect(() => disposed.dataSync()).toThrow(/was disposed/);
+  });
+
+  // The counterpart on backends that read back asynchronously only (webgpu): a readable error.
+  it.runIf(!readsSync(backend))('refuses dataSync() with a pointer to await t.data() where the backend cannot read synchronously', () => {
+    expect(() => np.array([1]).dataSync()).toThrow(/cannot read synchronously; use `await t.data\(\)`/);
+    expect(() => np.array([1]).toArray()).toThrow(/cannot read synchronously/);
+    expect(() => np.array([1]).item()).toThrow(/cannot read synchronously/);
   });
 
   it('rejects ragged arrays, bad shapes and non-numbers with the function name', () => {
@@ -47,12 +68,12 @@ describe.each(BACKENDS)('tensors on %s', (backend) => {
     expect(() => np.zeros([-1])).toThrow(/zeros: shape \[-1\]/);
   });
 
-  it('disposes deterministically and reports use after dispose', () => {
+  it('disposes deterministically and reports use after dispose', async () => {
     const t = np.ones([2]);
     t.dispose();
     t.dispose();
     expect(t.isDisposed).toBe(true);
-    expect(() => t.dataSync()).toThrow(/was disposed/);
+    await expect(t.data()).rejects.toThrow(/was disposed/);
     expect(() => np.add(t, 1)).toThrow(/was disposed/);
   });
 
@@ -65,7 +86,9 @@ describe.each(BACKENDS)('tensors on %s', (backend) => {
     expect(escaped.isDisposed).toBe(true);
   });
 
-  it('converts size-1 concrete tensors to JS numbers and strings', () => {
+  // The subject is implicit conversion (Number(t), `${t}`, t > 1), which reads synchronously:
+  // only backends that can (interp, wasm) support it.
+  it.runIf(readsSync(backend))('converts size-1 concrete tensors to JS numbers and strings', () => {
     const t = np.array([2]);
     expect(Number(t)).toBe(2);
     expect((t as unknown as number) > 1).toBe(true);
@@ -73,12 +96,12 @@ describe.each(BACKENDS)('tensors on %s', (backend) => {
     expect(() => Number(np.array([1, 2]))).toThrow(/item\(\): tensor f32\[2\] has 2 elements/);
   });
 
-  it('exposes common functions as methods', () => {
+  it('exposes common functions as methods', async () => {
     const x = np.array([[1, 2], [3, 4]]);
-    expect(x.add(1).mul(2).sum({ axis: 1 }).toArray()).toEqual([10, 18]);
-    expect(x.T.toArray()).toEqual([[1, 3], [2, 4]]);
-    expect(x.matmul(x).toArray()).toEqual([[7, 10], [15, 22]]);
-    expect(x.reshape([4]).argmax().item()).toBe(3);
+    expect(await x.add(1).mul(2).sum({ axis: 1 }).array()).toEqual([10, 18]);
+    expect(await x.T.array()).toEqual([[1, 3], [2, 4]]);
+    expect(await x.matmul(x).array()).toEqual([[7, 10], [15, 22]]);
+    expect(await item(x.reshape([4]).argmax())).toBe(3);
     expect(x.astype('int32').dtype).toBe('int32');
   });
 

@@ -4,28 +4,19 @@ import { describe, expect, it } from 'vitest';
 import {
   type BinaryOp, DTYPES, type DType, type Expr, type Kernel, KilnError, LOOP_BINARY_OPS, LOOP_UNARY_OPS, type Program, type Stmt,
 } from '../../ir/index.js';
-import { kernelDiff, programDiff } from '../../ir/loop-equal.js';
+import { kernelDiff } from '../../ir/loop-equal.js';
 import { ParseError, parseKernel, parseProgram } from '../../ir/loop-parser.js';
 import { printKernel, printProgram } from '../../ir/loop-printer.js';
 import { LoopVerifyError, verifyProgram } from '../../ir/loop-verify.js';
+import {
+  type ErrorCase, PROGRAM_TEXT, expectQuickSyntaxError, expectRoundTrip, itKeepsCanonicalText, itReportsErrors, parseErrorOf,
+} from './helpers.js';
 import { DENSE_ARGMAX_TEXT, L, arbProgram, denseArgmaxProgram } from './random-program.js';
 
-function expectRoundTrip(p: Program): void {
-  const text = printProgram(p);
-  const back = parseProgram(text);
-  expect(programDiff(back, p), text).toBeUndefined();
-  expect(printProgram(back)).toBe(text);
-}
-
-function parseError(text: string): ParseError {
-  try {
-    parseProgram(text);
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a ParseError, but the text parsed');
-}
+const expectProgramRoundTrip = (p: Program): void => {
+  expectRoundTrip(PROGRAM_TEXT, p);
+};
+const parseError = (text: string): ParseError => parseErrorOf(parseProgram, text);
 
 // ---------------------------------------------------------------------------------------------
 // A program with every expression kind, every op on every dtype it takes, and every statement.
@@ -97,15 +88,15 @@ describe('parse(print(p)) equals p', () => {
   it('for a program with every expression kind, op and dtype', () => {
     const p = everyOpProgram();
     expect(verifyProgram(p)).toBe(p);
-    expectRoundTrip(p);
+    expectProgramRoundTrip(p);
   });
 
   it('for the dense + argmax example', () => {
-    expectRoundTrip(denseArgmaxProgram());
+    expectProgramRoundTrip(denseArgmaxProgram());
   });
 
   it('for random valid programs', () => {
-    fc.assert(fc.property(arbProgram(), expectRoundTrip), { numRuns: 300 });
+    fc.assert(fc.property(arbProgram(), expectProgramRoundTrip), { numRuns: 300 });
   });
 
   it('for kernels alone', () => {
@@ -155,9 +146,7 @@ describe('canonical text is a fixed point of parse then print', () => {
 `,
     'empty program': 'program @p {\n  inputs\n  outputs\n}\n',
   };
-  it.each(Object.entries(canonical))('%s', (_name, text) => {
-    expect(printProgram(parseProgram(text))).toBe(text);
-  });
+  itKeepsCanonicalText(PROGRAM_TEXT, canonical);
 });
 
 describe('what the parser accepts beyond canonical text', () => {
@@ -253,7 +242,7 @@ kernel @k(%o: f32[4] w, %x: f32[4] r) grid() { // another
 
   it('reuses its parser: a parse after an error starts clean', () => {
     expect(() => parseProgram('program @p { buffer')).toThrow(ParseError);
-    expectRoundTrip(denseArgmaxProgram());
+    expectProgramRoundTrip(denseArgmaxProgram());
   });
 
   it('ParseError is a KilnError with line and column', () => {
@@ -282,7 +271,7 @@ const BASE = `program @p {
 }
 `;
 
-const ERRORS: [name: string, from: string, to: string, where: string, message: string][] = [
+const ERRORS: ErrorCase[] = [
   // syntax
   ['bad character', 'exp(%v)', 'exp(%v);', '10:37', "unexpected character ';'"],
   ['missing program name', 'program @p', 'program p', '1:9', "expected a program name (@name) but found 'p'"],
@@ -331,13 +320,7 @@ const ERRORS: [name: string, from: string, to: string, where: string, message: s
 ];
 
 describe('parse errors name the line, the column, what was found and what was expected', () => {
-  it.each(ERRORS)('%s', (_name, from, to, where, message) => {
-    expect(BASE.includes(from)).toBe(true);
-    const e = parseError(BASE.replace(from, to));
-    expect(`${e.line}:${e.column}`).toBe(where);
-    expect(e.detail).toBe(message);
-    expect(e.message).toBe(`${where}: ${message}`);
-  });
+  itReportsErrors(parseProgram, BASE, ERRORS);
 
   it('lists every op when none is close to the unknown one', () => {
     expect(parseError(BASE.replace('exp(%v)', 'frobnicate(%v)')).detail).toMatch(/^unknown op 'frobnicate'; ops: neg, abs, .*, select, cast$/);
@@ -345,10 +328,6 @@ describe('parse errors name the line, the column, what was found and what was ex
 
   it('reports a syntax error at the end of a long kernel quickly', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => `    %v${i + 1} = add(%v${i}, 1.0)`);
-    const text = `program @long {\n  inputs\n  outputs\n  kernel @k() {\n    %v0 = 0.0\n${lines.join('\n')}\n    %bad = \n  }\n}\n`;
-    const start = performance.now();
-    const e = parseError(text);
-    expect(`${e.line}:${e.column}`).toBe('1007:3');
-    expect(performance.now() - start).toBeLessThan(2000);
+    expectQuickSyntaxError(parseProgram, `program @long {\n  inputs\n  outputs\n  kernel @k() {\n    %v0 = 0.0\n${lines.join('\n')}\n    %bad = \n  }\n}\n`, '1007:3');
   });
 });

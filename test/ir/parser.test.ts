@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KilnError, graphDiff } from '../../ir/index.js';
 import { ParseError, parseGraph } from '../../ir/parser.js';
 import { printGraph } from '../../ir/printer.js';
+import { type ErrorCase, FUSED_MLP_TEXT, expectQuickSyntaxError, itReportsErrors, parseErrorOf } from './helpers.js';
 
 const MLP = `// comments run to end of line
 graph @mlp(%x: f32[64,784], %w: f32[784,512], %b: f32[512]) -> (f32[64,512]) {
@@ -14,16 +15,6 @@ graph @mlp(%x: f32[64,784], %w: f32[784,512], %b: f32[512]) -> (f32[64,512]) {
   return %4
 }
 `;
-
-function parseError(text: string): ParseError {
-  try {
-    parseGraph(text);
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a ParseError, but the text parsed');
-}
 
 describe('parseGraph builds graphs', () => {
   it('reads the MLP example', () => {
@@ -72,7 +63,7 @@ describe('parseGraph builds graphs', () => {
   });
 
   it('ParseError is a KilnError with line and column', () => {
-    const e = parseError('graph @g() -> () { return %q }');
+    const e = parseErrorOf(parseGraph, 'graph @g() -> () { return %q }');
     expect(e).toBeInstanceOf(KilnError);
     expect(e.name).toBe('ParseError');
     expect([e.line, e.column]).toEqual([1, 27]);
@@ -87,7 +78,7 @@ const BASE = `graph @g(%x: f32[2], %y: f32[3]) -> (f32[2]) {
 }
 `;
 
-const ERRORS: [name: string, from: string, to: string, where: string, message: string][] = [
+const ERRORS: ErrorCase[] = [
   ['unknown op, with a suggestion', 'exp %x', 'epx %x', '2:8', "unknown op 'epx'; did you mean 'exp'?"],
   ['undefined value', 'exp %x', 'exp %z', '2:12', '%z is not defined (values must be defined before they are used)'],
   ['use before definition', '  %0 = exp %x : f32[2]\n', '  %0 = exp %1 : f32[2]\n  %1 = exp %x : f32[2]\n', '2:12', '%1 is not defined (values must be defined before they are used)'],
@@ -123,51 +114,22 @@ const ERRORS: [name: string, from: string, to: string, where: string, message: s
 ];
 
 describe('parse errors name the line, the column, what was found and what was expected', () => {
-  it.each(ERRORS)('%s', (_name, from, to, where, message) => {
-    expect(BASE.includes(from)).toBe(true);
-    const e = parseError(BASE.replace(from, to));
-    expect(`${e.line}:${e.column}`).toBe(where);
-    expect(e.detail).toBe(message);
-    expect(e.message).toBe(`${where}: ${message}`);
-  });
+  itReportsErrors(parseGraph, BASE, ERRORS);
 
   it('lists every op when no known op is close to the unknown one', () => {
-    const e = parseError(BASE.replace('exp %x', 'frobnicate %x'));
+    const e = parseErrorOf(parseGraph, BASE.replace('exp %x', 'frobnicate %x'));
     expect(e.detail).toMatch(/^unknown op 'frobnicate'; known ops: neg, abs, .*, reduce_window, fusion$/);
   });
 
   it('reports a syntax error at the end of a long graph quickly', () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `  %${i + 1} = exp %${i} : f32[2]`);
-    const text = `graph @long(%0: f32[2]) -> (f32[2]) {\n${lines.join('\n')}\n  return %3000\n`;
-    const start = performance.now();
-    const e = parseError(text);
-    expect(`${e.line}:${e.column}`).toBe('3002:15');
-    expect(performance.now() - start).toBeLessThan(2000);
+    expectQuickSyntaxError(parseGraph, `graph @long(%0: f32[2]) -> (f32[2]) {\n${lines.join('\n')}\n  return %3000\n`, '3002:15');
   });
 });
 
-const FUSED_MLP = `graph @mlp(%x: f32[64,784], %w: f32[784,512], %b: f32[512]) -> (f32[64,512], f32[64], f32[64]) {
-  // remark: fusion kept reduce %3 apart from dot_general %0: the dot_general is an output fusion root
-  %0 = fusion %x, %w, %b {kind=output} : f32[64,512] graph @matmul_bias_relu_64x512(%p0: f32[64,784], %p1: f32[784,512], %p2: f32[512]) -> (f32[64,512]) {
-    %0 = dot_general %p0, %p1 {batch=[[],[]], contract=[[1],[0]]} : f32[64,512]
-    %1 = broadcast %p2 {dims=[1]} : f32[64,512]
-    %2 = add %0, %1 : f32[64,512]
-    %3 = const {value=0} : f32[64,512]
-    %4 = max %2, %3 : f32[64,512]
-    return %4
-  }
-  %1, %2 = fusion %0 {kind=reduce} : f32[64], f32[64] graph @sum_max_64(%p0: f32[64,512]) -> (f32[64], f32[64]) {
-    %0 = reduce %p0 {op=sum, axes=[1]} : f32[64]
-    %1 = reduce %p0 {op=max, axes=[1]} : f32[64]
-    return %0, %1
-  }
-  return %0, %1, %2
-}
-`;
-
 describe('parseGraph builds fusion nodes', () => {
   it('reads a fused MLP: bodies, their own scopes, several results', () => {
-    const g = parseGraph(FUSED_MLP);
+    const g = parseGraph(FUSED_MLP_TEXT);
     expect(g.nodes.map((n) => n.op)).toEqual(['fusion', 'fusion']);
     const [matmul, sums] = g.nodes;
     expect(matmul.attrs).toEqual({ kind: 'output' });
@@ -182,7 +144,7 @@ describe('parseGraph builds fusion nodes', () => {
     expect(g.results).toEqual([matmul.outputs[0], ...sums.outputs]);
     expect(g.remarks).toEqual(['fusion kept reduce %3 apart from dot_general %0: the dot_general is an output fusion root']);
     expect(matmul.body!.remarks).toBeUndefined();
-    expect(printGraph(g)).toBe(FUSED_MLP);
+    expect(printGraph(g)).toBe(FUSED_MLP_TEXT);
   });
 
   it('collects remarks into the graph that holds them; other comments stay comments', () => {
@@ -247,7 +209,7 @@ const FUSED_BODY = ` graph @k(%p0: f32[2], %p1: f32[2]) -> (f32[2], f32[]) {
   }`;
 const NESTED = 'fusion %p0, %p1 {kind=loop} : f32[2] graph @inner(%q0: f32[2], %q1: f32[2]) -> (f32[2]) { return %q0 }';
 
-const FUSION_ERRORS: [name: string, from: string, to: string, where: string, message: string][] = [
+const FUSION_ERRORS: ErrorCase[] = [
   ['fusion without a body', FUSED_BODY, '', '2:12', 'fusion needs a body: a graph after its result types (`: t graph @kernel(%p0: t) -> (t) { ... }`)'],
   ['body parameter type differs from the operand', '%p1: f32[2]', '%p1: f32[3]', '2:76', 'fusion: body parameter %p1 is f32[3] but operand 1 (%y) is f32[2]'],
   ['fewer operands than body parameters', 'fusion %x, %y', 'fusion %x', '2:56', 'fusion has 1 operand(s) but its body @k takes 2 parameter(s)'],
@@ -274,10 +236,5 @@ describe('fusion errors point into the whole text, bodies included', () => {
     expect(printGraph(parseGraph(FUSED_BASE))).toBe(FUSED_BASE);
   });
 
-  it.each(FUSION_ERRORS)('%s', (_name, from, to, where, message) => {
-    expect(FUSED_BASE.includes(from)).toBe(true);
-    const e = parseError(FUSED_BASE.replace(from, to));
-    expect(`${e.line}:${e.column}`).toBe(where);
-    expect(e.detail).toBe(message);
-  });
+  itReportsErrors(parseGraph, FUSED_BASE, FUSION_ERRORS);
 });

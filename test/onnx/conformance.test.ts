@@ -11,9 +11,6 @@ import { TOLERANCE_OVERRIDES, UNSUPPORTED } from './unsupported.js';
 
 type Mode = 'eager' | 'jit';
 
-/** Backends the suite runs on; `interp` is the reference interpreter. Add compiled backends as they land. */
-
-
 /** Throws (fails the file) if ../shared/onnx is missing: CI must clone it beside the repo. */
 const subset = readSubset();
 

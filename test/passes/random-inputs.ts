@@ -1,7 +1,41 @@
 /** Deterministic random inputs for graphs, with the special values numerics tests need. */
-import { type Graph, type HostTensor, type TypedArray, allocArray, sizeOf } from '../../ir/index.js';
+import {
+  type DType, type Graph, type HostTensor, type TensorType, type TypedArray, allocArray, sizeOf,
+} from '../../ir/index.js';
 
 const F32_SPECIALS = [0, -0, 1, -1, 0.5, 2, Number.NaN, Infinity, -Infinity, 1e-30, 3.4e38];
+
+export interface RandomInputOptions {
+  /** Mix special float32 values in (NaN, infinities, -0, tiny and huge numbers), 1 element in 10. Default true. */
+  readonly specials?: boolean;
+  /**
+   * For bit-exact comparisons (rewrite passes): 3 elements in 10 special, the integer extremes
+   * (INT32_MIN, INT32_MAX, UINT32_MAX) and the f32 limits (FLT_MAX, the smallest subnormal) among
+   * them, and wider ranges for the rest. Default false; overrides `specials`.
+   */
+  readonly extremes?: boolean;
+}
+
+/** How values are drawn: special values at `specialRate`, else uniform over a range around 0 (from 0 for u32). */
+interface Draw {
+  readonly specialRate: number;
+  readonly specials: Partial<Record<DType, readonly number[]>>;
+  readonly floatSpan: number;
+  readonly intSpan: number;
+}
+
+const PLAIN: Draw = { specialRate: 0.1, specials: { float32: F32_SPECIALS }, floatSpan: 8, intSpan: 20 };
+const NO_SPECIALS: Draw = { ...PLAIN, specials: {} };
+const EXTREMES: Draw = {
+  specialRate: 0.3,
+  specials: {
+    float32: [...F32_SPECIALS, 3.4028234663852886e38, 1e-45],
+    int32: [-2147483648, 2147483647, 0, 1, -1],
+    uint32: [0, 1, 4294967295],
+  },
+  floatSpan: 20,
+  intSpan: 100,
+};
 
 /** xorshift32: small, seeded, reproducible. */
 export function rng(seed: number): () => number {
@@ -16,23 +50,30 @@ export function rng(seed: number): () => number {
   };
 }
 
-export function randomInputs(g: Graph, seed: number, { specials = true } = {}): HostTensor[] {
+function randomValue(dtype: DType, r: () => number, draw: Draw): number {
+  const specials = draw.specials[dtype];
+  if (specials && r() < draw.specialRate) return specials[Math.floor(r() * specials.length)];
+  switch (dtype) {
+    case 'float32': return (r() - 0.5) * draw.floatSpan;
+    case 'int32': return Math.floor((r() - 0.5) * draw.intSpan);
+    case 'uint32': return Math.floor(r() * draw.intSpan);
+    case 'bool': return r() < 0.5 ? 1 : 0;
+  }
+}
+
+/** One random tensor of `type`, drawn from the stream `random` (see rng). */
+export function randomTensor(type: TensorType, random: () => number, { specials = true, extremes = false }: RandomInputOptions = {}): HostTensor {
+  const draw = extremes ? EXTREMES : specials ? PLAIN : NO_SPECIALS;
+  const n = sizeOf(type.shape);
+  const data: TypedArray = allocArray(type.dtype, n);
+  for (let i = 0; i < n; i++) data[i] = randomValue(type.dtype, random, draw);
+  return { type, data };
+}
+
+/** One random tensor per parameter of `g`, from the seed `seed`. */
+export function randomInputs(g: Graph, seed: number, options: RandomInputOptions = {}): HostTensor[] {
   const r = rng(seed);
-  return g.params.map((p) => {
-    const n = sizeOf(p.type.shape);
-    const data: TypedArray = allocArray(p.type.dtype, n);
-    for (let i = 0; i < n; i++) {
-      switch (p.type.dtype) {
-        case 'float32':
-          data[i] = specials && r() < 0.1 ? F32_SPECIALS[Math.floor(r() * F32_SPECIALS.length)] : (r() - 0.5) * 8;
-          break;
-        case 'int32': data[i] = Math.floor((r() - 0.5) * 20); break;
-        case 'uint32': data[i] = Math.floor(r() * 20); break;
-        case 'bool': data[i] = r() < 0.5 ? 1 : 0; break;
-      }
-    }
-    return { type: p.type, data };
-  });
+  return g.params.map((p) => randomTensor(p.type, r, options));
 }
 
 /** Index of the first element that differs (NaN equals NaN), or -1. */

@@ -3,86 +3,48 @@
  * the interpreter giving bit-identical results before and after on random inputs that include
  * NaN, infinities, -0 and integer extremes. Unused nodes stay: removing them is DCE's job.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Graph, type HostTensor, type TensorType, Value, evaluateGraph, parseGraph, printGraph, sizeOf, verifyGraph,
-} from '../../../ir/index.js';
-import { hostTensorFrom } from '../../../ir/interp/index.js';
-import { CANONICALIZE_RULES, type Pass, canonicalize, runPasses } from '../../../passes/index.js';
+import { type Graph, Value, parseGraph, printGraph, verifyGraph } from '../../../ir/index.js';
+import { CANONICALIZE_RULES, canonicalize, runPasses } from '../../../passes/index.js';
 import { arbGraph } from '../../ir/random-graph.js';
+import { type Case, expectSoundOnRandomGraphs, ir, runCase } from './helpers.js';
 
-// ---------------------------------------------------------------------------------------------
-// Helpers (each graph pass test file carries its own copy).
-
-/** Strips the common indentation of a template literal so IR texts can be indented in the test. */
-function ir(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
-  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return lines.map((l) => l.slice(indent)).join('\n') + '\n';
-}
-
-const SPECIAL: Record<string, readonly number[]> = {
-  float32: [NaN, Infinity, -Infinity, -0, 0, 1, -1, 0.5, 3.4028234663852886e38, 1e-45],
-  int32: [-2147483648, 2147483647, 0, 1, -1],
-  uint32: [0, 1, 4294967295],
-  bool: [0, 1],
-};
-
-/** mulberry32: a small seeded generator, so failures replay. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+/** `x op c` is x for a float and an integer operand (`c` is the op's right identity on both). */
+function rightIdentity(name: string, rule: string, op: string, c: number, float: string, int: string): Case {
+  return {
+    name, rule,
+    input: `
+      graph @g(%x: ${float}, %i: ${int}) -> (${float}, ${int}) {
+        %0 = const {value=${c}} : ${float}
+        %1 = ${op} %x, %0 : ${float}
+        %2 = const {value=${c}} : ${int}
+        %3 = ${op} %i, %2 : ${int}
+        return %1, %3
+      }`,
+    output: `
+      graph @g(%x: ${float}, %i: ${int}) -> (${float}, ${int}) {
+        %0 = const {value=${c}} : ${float}
+        %1 = const {value=${c}} : ${int}
+        return %x, %i
+      }`,
   };
 }
 
-function randomTensor(t: TensorType, random: () => number): HostTensor {
-  const special = SPECIAL[t.dtype];
-  const values = Array.from({ length: sizeOf(t.shape) }, () => {
-    if (random() < 0.3) return special[Math.floor(random() * special.length)];
-    if (t.dtype === 'float32') return (random() - 0.5) * 20;
-    if (t.dtype === 'bool') return random() < 0.5 ? 0 : 1;
-    return Math.floor(random() * 100) - (t.dtype === 'int32' ? 50 : 0);
-  });
-  return hostTensorFrom(t.dtype, t.shape, values);
+/** A layout op that moves nothing is its operand: `%0 = <op %x ...> : t` becomes `%x`. */
+function layoutNoOp(name: string, rule: string, op: string, type: string): Case {
+  return {
+    name, rule,
+    input: `
+      graph @g(%x: ${type}) -> (${type}) {
+        %0 = ${op} : ${type}
+        return %0
+      }`,
+    output: `
+      graph @g(%x: ${type}) -> (${type}) {
+        return %x
+      }`,
+  };
 }
-
-/** The interpreter gives identical results (NaN = NaN, -0 != +0) for `before` and `after` on random inputs. */
-function expectSameResults(before: Graph, after: Graph, trials = 8): void {
-  const random = rng(1234);
-  for (let i = 0; i < trials; i++) {
-    const inputs = before.params.map((p) => randomTensor(p.type, random));
-    const want = evaluateGraph(before, inputs);
-    const got = evaluateGraph(after, inputs);
-    got.forEach((t, r) => expect(Array.from(t.data), `result ${r}`).toEqual(Array.from(want[r].data)));
-  }
-}
-
-interface Case {
-  readonly name: string;
-  /** The rule the case is about (canonicalize: every rule needs a case that rewrites). */
-  readonly rule?: string;
-  readonly input: string;
-  /** Expected text; absent when the pass must leave the graph alone. */
-  readonly output?: string;
-}
-
-/** One pass on the input text (verifier and changed check on): output text, flag, numbers, and a second run is a no-op. */
-function runCase(pass: Pass<Graph>, c: Case): void {
-  const before = parseGraph(ir(c.input));
-  const { ir: after, changed } = runPasses(pass, before, { checkChanged: true });
-  expect(printGraph(after)).toBe(c.output === undefined ? printGraph(before) : ir(c.output));
-  expect(changed).toBe(c.output !== undefined);
-  if (!changed) expect(after).toBe(before);
-  expectSameResults(before, after);
-  expect(runPasses(pass, after, { checkChanged: true }).changed).toBe(false);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cases.
 
 const CASES: readonly Case[] = [
   // ----- operand order
@@ -154,23 +116,7 @@ const CASES: readonly Case[] = [
         return %1, %3, %5
       }`,
   },
-  {
-    name: 'x - 0 is x for integers and x - (+0.0) for floats', rule: 'sub-zero',
-    input: `
-      graph @g(%x: f32[4], %n: u32[4]) -> (f32[4], u32[4]) {
-        %0 = const {value=0} : f32[4]
-        %1 = sub %x, %0 : f32[4]
-        %2 = const {value=0} : u32[4]
-        %3 = sub %n, %2 : u32[4]
-        return %1, %3
-      }`,
-    output: `
-      graph @g(%x: f32[4], %n: u32[4]) -> (f32[4], u32[4]) {
-        %0 = const {value=0} : f32[4]
-        %1 = const {value=0} : u32[4]
-        return %x, %n
-      }`,
-  },
+  rightIdentity('x - 0 is x for integers and x - (+0.0) for floats', 'sub-zero', 'sub', 0, 'f32[4]', 'u32[4]'),
   {
     name: 'x - (-0.0) and 0 - x stay',
     input: `
@@ -197,23 +143,7 @@ const CASES: readonly Case[] = [
         return %x, %x
       }`,
   },
-  {
-    name: 'x / 1 is x for floats and integers', rule: 'div-one',
-    input: `
-      graph @g(%x: f32[3], %i: i32[3]) -> (f32[3], i32[3]) {
-        %0 = const {value=1} : f32[3]
-        %1 = div %x, %0 : f32[3]
-        %2 = const {value=1} : i32[3]
-        %3 = div %i, %2 : i32[3]
-        return %1, %3
-      }`,
-    output: `
-      graph @g(%x: f32[3], %i: i32[3]) -> (f32[3], i32[3]) {
-        %0 = const {value=1} : f32[3]
-        %1 = const {value=1} : i32[3]
-        return %x, %i
-      }`,
-  },
+  rightIdentity('x / 1 is x for floats and integers', 'div-one', 'div', 1, 'f32[3]', 'i32[3]'),
   {
     name: 'x * 0 is 0 for integers', rule: 'mul-zero-int',
     input: `
@@ -358,18 +288,7 @@ const CASES: readonly Case[] = [
       }`,
   },
   // ----- layout
-  {
-    name: 'reshape to the same shape is the operand', rule: 'reshape-same-shape',
-    input: `
-      graph @g(%x: f32[2,3]) -> (f32[2,3]) {
-        %0 = reshape %x : f32[2,3]
-        return %0
-      }`,
-    output: `
-      graph @g(%x: f32[2,3]) -> (f32[2,3]) {
-        return %x
-      }`,
-  },
+  layoutNoOp('reshape to the same shape is the operand', 'reshape-same-shape', 'reshape %x', 'f32[2,3]'),
   {
     name: 'reshape of reshape is one reshape, or the operand when the shapes come back', rule: 'reshape-of-reshape',
     input: `
@@ -388,18 +307,7 @@ const CASES: readonly Case[] = [
         return %1, %x
       }`,
   },
-  {
-    name: 'transpose with the identity permutation is the operand', rule: 'transpose-identity',
-    input: `
-      graph @g(%x: f32[2,3]) -> (f32[2,3]) {
-        %0 = transpose %x {perm=[0,1]} : f32[2,3]
-        return %0
-      }`,
-    output: `
-      graph @g(%x: f32[2,3]) -> (f32[2,3]) {
-        return %x
-      }`,
-  },
+  layoutNoOp('transpose with the identity permutation is the operand', 'transpose-identity', 'transpose %x {perm=[0,1]}', 'f32[2,3]'),
   {
     name: 'transpose of transpose composes the permutations', rule: 'transpose-of-transpose',
     input: `
@@ -479,18 +387,7 @@ const CASES: readonly Case[] = [
         return %x, %0
       }`,
   },
-  {
-    name: 'reverse of no axes is the operand', rule: 'reverse-nothing',
-    input: `
-      graph @g(%x: i32[3]) -> (i32[3]) {
-        %0 = reverse %x {axes=[]} : i32[3]
-        return %0
-      }`,
-    output: `
-      graph @g(%x: i32[3]) -> (i32[3]) {
-        return %x
-      }`,
-  },
+  layoutNoOp('reverse of no axes is the operand', 'reverse-nothing', 'reverse %x {axes=[]}', 'i32[3]'),
   {
     name: 'reverse of reverse cancels on shared axes and keeps the others', rule: 'reverse-of-reverse',
     input: `
@@ -610,13 +507,6 @@ describe('canonicalize', () => {
   });
 
   it('keeps random graphs valid and their results bit-identical, and is idempotent', () => {
-    fc.assert(
-      fc.property(arbGraph({ maxNodes: 10 }), (g) => {
-        const { ir: once } = runPasses(canonicalize, g, { checkChanged: true });
-        expectSameResults(g, once, 3);
-        expect(runPasses(canonicalize, once, { checkChanged: true }).changed).toBe(false);
-      }),
-      { numRuns: 200 },
-    );
+    expectSoundOnRandomGraphs(canonicalize, arbGraph({ maxNodes: 10 }));
   });
 });

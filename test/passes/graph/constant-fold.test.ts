@@ -3,86 +3,11 @@
  * giving bit-identical results before and after (random inputs for the parameters, NaN,
  * infinities, -0 and integer extremes included). Folded-away nodes are replaced in place.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Graph, type HostTensor, type TensorType, Value, evaluateGraph, parseGraph, printGraph, sizeOf, verifyGraph,
-} from '../../../ir/index.js';
-import { hostTensorFrom } from '../../../ir/interp/index.js';
-import { type Pass, constantFold, makeConstantFold, runPasses } from '../../../passes/index.js';
+import { type Graph, Value, parseGraph, printGraph, verifyGraph } from '../../../ir/index.js';
+import { constantFold, makeConstantFold, runPasses } from '../../../passes/index.js';
 import { RANDOM_GRAPH_OPS, arbGraph } from '../../ir/random-graph.js';
-
-// ---------------------------------------------------------------------------------------------
-// Helpers (each graph pass test file carries its own copy).
-
-/** Strips the common indentation of a template literal so IR texts can be indented in the test. */
-function ir(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
-  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return lines.map((l) => l.slice(indent)).join('\n') + '\n';
-}
-
-const SPECIAL: Record<string, readonly number[]> = {
-  float32: [NaN, Infinity, -Infinity, -0, 0, 1, -1, 0.5, 3.4028234663852886e38, 1e-45],
-  int32: [-2147483648, 2147483647, 0, 1, -1],
-  uint32: [0, 1, 4294967295],
-  bool: [0, 1],
-};
-
-/** mulberry32: a small seeded generator, so failures replay. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomTensor(t: TensorType, random: () => number): HostTensor {
-  const special = SPECIAL[t.dtype];
-  const values = Array.from({ length: sizeOf(t.shape) }, () => {
-    if (random() < 0.3) return special[Math.floor(random() * special.length)];
-    if (t.dtype === 'float32') return (random() - 0.5) * 20;
-    if (t.dtype === 'bool') return random() < 0.5 ? 0 : 1;
-    return Math.floor(random() * 100) - (t.dtype === 'int32' ? 50 : 0);
-  });
-  return hostTensorFrom(t.dtype, t.shape, values);
-}
-
-/** The interpreter gives identical results (NaN = NaN, -0 != +0) for `before` and `after` on random inputs. */
-function expectSameResults(before: Graph, after: Graph, trials = 8): void {
-  const random = rng(1234);
-  for (let i = 0; i < trials; i++) {
-    const inputs = before.params.map((p) => randomTensor(p.type, random));
-    const want = evaluateGraph(before, inputs);
-    const got = evaluateGraph(after, inputs);
-    got.forEach((t, r) => expect(Array.from(t.data), `result ${r}`).toEqual(Array.from(want[r].data)));
-  }
-}
-
-interface Case {
-  readonly name: string;
-  /** The rule the case is about (canonicalize: every rule needs a case that rewrites). */
-  readonly rule?: string;
-  readonly input: string;
-  /** Expected text; absent when the pass must leave the graph alone. */
-  readonly output?: string;
-}
-
-/** One pass on the input text (verifier and changed check on): output text, flag, numbers, and a second run is a no-op. */
-function runCase(pass: Pass<Graph>, c: Case): void {
-  const before = parseGraph(ir(c.input));
-  const { ir: after, changed } = runPasses(pass, before, { checkChanged: true });
-  expect(printGraph(after)).toBe(c.output === undefined ? printGraph(before) : ir(c.output));
-  expect(changed).toBe(c.output !== undefined);
-  if (!changed) expect(after).toBe(before);
-  expectSameResults(before, after);
-  expect(runPasses(pass, after, { checkChanged: true }).changed).toBe(false);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cases.
+import { type Case, expectSoundOnRandomGraphs, ir, runCase } from './helpers.js';
 
 const CASES: readonly Case[] = [
   // ----- elementwise
@@ -348,14 +273,7 @@ describe('constant-fold', () => {
   });
 
   it('keeps random graphs valid and their results bit-identical, and is idempotent', () => {
-    fc.assert(
-      // Mostly constants, so that many nodes have only constant operands.
-      fc.property(arbGraph({ maxNodes: 12, maxInitialParams: 0, ops: [...Array<string>(12).fill('const'), ...RANDOM_GRAPH_OPS] }), (g) => {
-        const { ir: once } = runPasses(constantFold, g, { checkChanged: true });
-        expectSameResults(g, once, 3);
-        expect(runPasses(constantFold, once, { checkChanged: true }).changed).toBe(false);
-      }),
-      { numRuns: 200 },
-    );
+    // Mostly constants, so that many nodes have only constant operands.
+    expectSoundOnRandomGraphs(constantFold, arbGraph({ maxNodes: 12, maxInitialParams: 0, ops: [...Array<string>(12).fill('const'), ...RANDOM_GRAPH_OPS] }));
   });
 });

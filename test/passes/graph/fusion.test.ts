@@ -119,3 +119,22 @@ describe('fusion: regions and remarks', () => {
     expect(fused.nodes.length).toBe(0);
   });
 });
+
+describe('fusion: device buffer limits', () => {
+  it('never builds a kernel that binds more buffers than allowed, and says why', () => {
+    const g = parseGraph(`graph @f(%a: f32[4], %b: f32[4], %c: f32[4], %d: f32[4], %e: f32[4]) -> (f32[4]) {
+  %0 = add %a, %b : f32[4]
+  %1 = add %0, %c : f32[4]
+  %2 = add %1, %d : f32[4]
+  %3 = add %2, %e : f32[4]
+  return %3
+}`);
+    expect(fuseGraph(g).graph.nodes.length).toBe(1);
+    const { graph, remarks } = fuseGraph(g, { maxBuffers: 4 });
+    for (const n of graph.nodes) expect(n.inputs.length + n.outputs.length).toBeLessThanOrEqual(4);
+    expect(graph.nodes.length).toBe(2);
+    expect(remarks.join('\n')).toMatch(/the kernel would bind 5 buffers, more than the device allows \(4\)/);
+    const inputs = randomInputs(g, 5);
+    expect(firstMismatch(evaluateGraph(graph, inputs)[0].data, evaluateGraph(g, inputs)[0].data)).toBe(-1);
+  });
+});

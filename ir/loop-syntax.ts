@@ -1,19 +1,20 @@
 /**
  * The loop IR's concrete syntax: tokens, and a chevrotain grammar that turns text into a syntax
  * tree keeping every token (loop-parser.ts documents the grammar and builds the IR from the
- * tree). Punctuation, identifiers and `@symbols` are the graph IR's tokens; names, numbers,
- * keywords and infix operators are the loop IR's own. Errors are the graph IR's `ParseError`:
- * syntax errors list what would have been accepted (chevrotain's content assist).
+ * tree). Punctuation, identifiers and `@symbols` are the graph IR's tokens, white space and
+ * comments parse-support.ts's; names, numbers, keywords and infix operators are the loop IR's
+ * own. Errors are parse-support.ts's `ParseError`: syntax errors list what would have been
+ * accepted (chevrotain's content assist).
  */
 import {
-  EOF, EmbeddedActionsParser, type IRecognitionException, type IToken, type TokenType, Lexer, createToken,
+  EmbeddedActionsParser, type IRecognitionException, type IToken, type TokenType, createToken,
 } from 'chevrotain';
 import {
-  Colon, Comma, Equals, Identifier, LBrace, LBracket, LParen, ParseError, RBrace, RBracket, RParen, SymbolName, errorAt,
+  Colon, Comma, Equals, Identifier, LBrace, LBracket, LParen, RBrace, RBracket, RParen, SymbolName,
 } from './lexer.js';
-
-const WhiteSpace = createToken({ name: 'LoopWhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
-const Comment = createToken({ name: 'LoopComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
+import {
+  Comment, type ParseError, WhiteSpace, acceptedInstead, expectedMessage, makeTokenizer, punctuation, syntaxErrorAt,
+} from './parse-support.js';
 
 /** `%x`, `%acc_1`: identifiers only, so `%i %3` reads as a remainder. */
 export const LoopName = createToken({ name: 'LoopName', pattern: /%[A-Za-z_][A-Za-z0-9_]*/, label: 'a name (%name)' });
@@ -52,7 +53,6 @@ const KEYWORDS = [
   OffsetKeyword, DataKeyword, TrueKeyword, FalseKeyword, NanKeyword, InfKeyword,
 ].sort((a, b) => (b.PATTERN as RegExp).source.length - (a.PATTERN as RegExp).source.length);
 
-const punctuation = (name: string, text: string): TokenType => createToken({ name, pattern: text, label: `'${text}'` });
 export const DotDot = punctuation('DotDot', '..');
 export const Plus = punctuation('Plus', '+');
 export const Minus = punctuation('Minus', '-');
@@ -70,18 +70,11 @@ export const LOOP_TOKENS: TokenType[] = [
   LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Equals,
 ];
 
-let lexer: Lexer | undefined;
+const tokenizeLoopText = makeTokenizer(LOOP_TOKENS);
 
 /** Splits loop IR text into tokens; throws a ParseError at the first character no token matches. */
 export function tokenizeLoop(text: string): IToken[] {
-  lexer ??= new Lexer(LOOP_TOKENS, { positionTracking: 'full', ensureOptimizations: true });
-  const result = lexer.tokenize(text);
-  const bad = result.errors[0];
-  if (bad) {
-    const chars = text.slice(bad.offset, bad.offset + bad.length);
-    throw new ParseError(bad.line ?? 1, bad.column ?? 1, `unexpected character${chars.length === 1 ? '' : 's'} '${chars}'`);
-  }
-  return result.tokens;
+  return tokenizeLoopText(text).tokens;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,10 +389,6 @@ const LABELS_IN_RULE: Record<string, Record<string, string>> = {
 const CONSTANT_START = [Minus, LoopNumber, InfKeyword, NanKeyword, TrueKeyword, FalseKeyword];
 const EXPR_START = [...CONSTANT_START, LoopName, LParen, LoadKeyword, ReduceKeyword, Identifier];
 
-function describeFound(token: IToken): string {
-  return token.tokenType === EOF ? 'end of input' : `'${token.image}'`;
-}
-
 function expectedLabels(paths: readonly { nextTokenType: TokenType; ruleStack: string[] }[]): string[] {
   const types = new Set(paths.map((p) => p.nextTokenType));
   const group = EXPR_START.every((t) => types.has(t)) ? EXPR_START : CONSTANT_START.every((t) => types.has(t)) ? CONSTANT_START : [];
@@ -413,13 +402,7 @@ function expectedLabels(paths: readonly { nextTokenType: TokenType; ruleStack: s
 
 function syntaxError(parser: LoopTextParser, rule: string, tokens: readonly IToken[], error: IRecognitionException): ParseError {
   const found = error.token;
-  const index = found.tokenType === EOF ? tokens.length : tokens.indexOf(found);
-  const paths = index >= 0 ? parser.computeContentAssist(rule, tokens.slice(0, index)) : [];
-  const labels = expectedLabels(paths);
-  const message = `expected ${labels.length ? labels.join(' or ') : 'end of input'} but found ${describeFound(found)}`;
-  if (found.tokenType !== EOF) return errorAt(found, message);
-  const last = tokens.at(-1);
-  return last ? new ParseError(last.endLine ?? 1, (last.endColumn ?? 0) + 1, message) : new ParseError(1, 1, message);
+  return syntaxErrorAt(found, tokens, expectedMessage(expectedLabels(acceptedInstead(parser, rule, tokens, found) ?? []), found));
 }
 
 let sharedParser: LoopTextParser | undefined;
