@@ -10,6 +10,7 @@
  * ir/loop-eval.ts).
  */
 import type { DType } from '../ir/dtype.js';
+import { extremeValue } from '../ir/ops/reduce.js';
 import type { Expr, ReduceOp } from '../ir/loop.js';
 import type { KernelContext, Scope } from './context.js';
 import type { Lanes, Val } from './lanes.js';
@@ -66,15 +67,7 @@ export function emitReduce(cx: KernelContext, L: Lanes, e: ReduceExpr, scope: Sc
 }
 
 /** The value every point beats or ties: the lowest of the dtype for argmax, the highest for argmin. */
-function worstValue(op: 'argmax' | 'argmin', dtype: DType): number {
-  const max = op === 'argmax';
-  switch (dtype) {
-    case 'float32': return max ? -Infinity : Infinity;
-    case 'int32': return max ? -2147483648 : 2147483647;
-    case 'uint32': return max ? 0 : 4294967295;
-    case 'bool': return max ? 0 : 1;
-  }
-}
+const worstValue = (op: 'argmax' | 'argmin', dtype: DType): number => extremeValue(dtype, op === 'argmax' ? 'lowest' : 'highest');
 
 function better(L: Lanes, op: 'argmax' | 'argmin', dtype: DType, v: Val, best: Val): Val {
   if (dtype === 'float32') {

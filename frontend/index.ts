@@ -3,6 +3,7 @@
  */
 import './interp-backend.js';
 import './wasm-backend.js';
+import './webgpu-backend.js';
 import './methods.js';
 
 export * as numpy from './numpy/index.js';

@@ -34,9 +34,16 @@ export class Tensor {
     this.#impl = impl;
   }
 
+  /**
+   * Host copy of a small tensor made from host data, so `jit` can inline it as a constant even
+   * on backends that cannot read synchronously.
+   */
+  smallHostData?: TypedArray;
+
   /** Wraps backend storage; the tensor now owns it. */
-  static fromStorage(backend: Backend, storage: Storage): Tensor {
+  static fromStorage(backend: Backend, storage: Storage, smallHostData?: TypedArray): Tensor {
     const t = new Tensor(storage.type, { kind: 'concrete', backend, storage });
+    if (smallHostData) t.smallHostData = smallHostData;
     collector.register(t, { backend, storage }, t);
     return t;
   }

@@ -7,7 +7,7 @@ import { type Attrs, GraphBuilder, KilnError, type TensorType, type Value, forma
 import { Tensor } from './tensor.js';
 
 /** Captured tensors up to this many elements are inlined as `const` literals. */
-const INLINE_CONST_LIMIT = 16;
+export const INLINE_CONST_LIMIT = 16;
 
 export class Trace {
   readonly builder: GraphBuilder;
@@ -34,8 +34,9 @@ export class Trace {
     let v = this.captured.get(t);
     if (!v) {
       const { backend, storage } = t.concrete('jit capture');
-      if (t.size <= INLINE_CONST_LIMIT && backend.readSync) {
-        v = this.builder.op('const', [], { value: Array.from(backend.readSync(storage)) }, t.type);
+      const small = t.size <= INLINE_CONST_LIMIT ? t.smallHostData ?? backend.readSync?.(storage) : undefined;
+      if (small) {
+        v = this.builder.op('const', [], { value: Array.from(small) }, t.type);
       } else {
         v = this.builder.param(t.type, `c${this.capturedTensors.length}`);
         this.capturedTensors.push(t);

@@ -3,7 +3,7 @@ import { beforeAll, expect } from 'vitest';
 import { type Tensor, init } from '../frontend/index.js';
 
 /** Every backend the op suites run on: the reference interpreter and compiled WebAssembly. */
-export const BACKENDS = ['interp', 'wasm'] as const;
+export const BACKENDS = ['interp', 'wasm', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../../ir/index.js';
 import { backendInstance } from '../backend.js';
 import { bind } from '../dispatch.js';
+import { INLINE_CONST_LIMIT } from '../trace.js';
 import { type NestedArray, Tensor } from '../tensor.js';
 
 /** Anything an op accepts where a tensor is expected: JS numbers and booleans are weak scalars. */
@@ -168,7 +169,8 @@ export function array(fn: string, data: NestedArray | TypedArray | Tensor, optio
   const typed = allocArray(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) typed[i] = convertScalar(Number(flat[i]), 'float32', dtype);
   const backend = backendInstance();
-  return Tensor.fromStorage(backend, backend.upload(tensorType(dtype, shape), typed));
+  const small = typed.length <= INLINE_CONST_LIMIT ? typed : undefined;
+  return Tensor.fromStorage(backend, backend.upload(tensorType(dtype, shape), typed), small);
 }
 
 function checkShape(fn: string, shape: readonly number[], size: number): number[] {

@@ -150,12 +150,3 @@ export function foldStep(op: string, kind: FoldKind, dtype: DType): Scalar2 {
   }
 }
 
-/** The value an empty reduction gives: 0, 1, the dtype's lowest (max) or highest (min) value. */
-export function foldIdentity(kind: FoldKind, dtype: DType): number {
-  switch (kind) {
-    case 'sum': return 0;
-    case 'prod': return 1;
-    case 'max': return dtype === 'float32' ? -Infinity : dtype === 'int32' ? INT32_MIN : 0;
-    case 'min': return dtype === 'float32' ? Infinity : dtype === 'int32' ? INT32_MAX : UINT32_MAX;
-  }
-}

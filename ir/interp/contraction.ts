@@ -1,10 +1,10 @@
 /** Reference semantics of dot_general, conv and reduce_window. */
 import { allocArray } from '../dtype.js';
 import { enumAttr, intAttr, intListsAttr, intsAttr } from '../ops/attrs.js';
-import { WINDOW_KINDS, dimPairs, freeDims } from '../ops/index.js';
+import { WINDOW_KINDS, dimPairs, freeDims, reduceIdentity } from '../ops/index.js';
 import { type Shape, sizeOf, stridesOf, unravel } from '../types.js';
 import type { OpImpl } from './host-tensor.js';
-import { MULTIPLY_ADD, foldIdentity, foldStep, pickForDType } from './arith.js';
+import { MULTIPLY_ADD, foldStep, pickForDType } from './arith.js';
 import { stridedOffsets } from './strided.js';
 
 /**
@@ -140,7 +140,7 @@ const reduceWindow: OpImpl = ([x], attrs, outType) => {
   const padding = intListsAttr('reduce_window', attrs, 'padding');
   const dtype = x.type.dtype;
   const step = foldStep('reduce_window', kind, dtype);
-  const identity = foldIdentity(kind, dtype);
+  const identity = reduceIdentity(kind, dtype);
   const tables = outType.shape.map((outSize, i) => windowSourceTable(x.type.shape[i], outSize, window[i], strides[i], padding[i][0], 1, 1));
   const xStrides = stridesOf(x.type.shape);
   const offsets = new Float64Array(sizeOf(window));

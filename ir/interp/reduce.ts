@@ -1,10 +1,10 @@
 /** Reference semantics of reduce{op, axes} and argmax/argmin{axis}. */
 import { allocArray } from '../dtype.js';
 import { enumAttr, intAttr, intsAttr } from '../ops/attrs.js';
-import { REDUCE_KINDS } from '../ops/index.js';
+import { REDUCE_KINDS, reduceIdentity } from '../ops/index.js';
 import { sizeOf, stridesOf } from '../types.js';
 import type { OpImpl } from './host-tensor.js';
-import { foldIdentity, foldStep } from './arith.js';
+import { foldStep } from './arith.js';
 import { aroundAxis, stridedOffsets } from './strided.js';
 
 /**
@@ -18,7 +18,7 @@ const reduce: OpImpl = ([x], attrs, outType) => {
   const axes = intsAttr('reduce', attrs, 'axes');
   const dtype = x.type.dtype;
   const step = foldStep('reduce', kind, dtype);
-  const acc = new Float64Array(sizeOf(outType.shape)).fill(foldIdentity(kind, dtype));
+  const acc = new Float64Array(sizeOf(outType.shape)).fill(reduceIdentity(kind, dtype));
   // Where each operand element lands: the result's strides on kept dims, 0 on reduced ones.
   const outStrides = stridesOf(outType.shape);
   let kept = 0;

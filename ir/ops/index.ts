@@ -6,5 +6,5 @@ import './contraction.js';
 
 export { allOps, getOp, hasOp, inferResultType, registerOp, type OpCategory, type OpDef } from './registry.js';
 export { BINARY_OPS, UNARY_OPS, constValue } from './elementwise.js';
-export { REDUCE_KINDS, type ReduceKind } from './reduce.js';
+export { REDUCE_KINDS, type ReduceKind, extremeValue, reduceIdentity } from './reduce.js';
 export { WINDOW_KINDS, dimPairs, freeDims, windowOutSize } from './contraction.js';

@@ -1,5 +1,5 @@
 /** Reductions: reduce{op, axes} and argmax/argmin. */
-import { isNumeric } from '../dtype.js';
+import { type DType, isNumeric } from '../dtype.js';
 import { OpError } from '../errors.js';
 import { formatType, tensorType } from '../types.js';
 import { checkAxes, enumAttr, intAttr, intsAttr } from './attrs.js';
@@ -7,6 +7,27 @@ import { registerOp } from './registry.js';
 
 export const REDUCE_KINDS = ['sum', 'max', 'min', 'prod'] as const;
 export type ReduceKind = (typeof REDUCE_KINDS)[number];
+
+/** The lowest value of a dtype (identity of max) or the highest (identity of min); bool as 0/1. */
+export function extremeValue(dtype: DType, which: 'lowest' | 'highest'): number {
+  const low = which === 'lowest';
+  switch (dtype) {
+    case 'float32': return low ? -Infinity : Infinity;
+    case 'int32': return low ? -2147483648 : 2147483647;
+    case 'uint32': return low ? 0 : 4294967295;
+    case 'bool': return low ? 0 : 1;
+  }
+}
+
+/** What an empty reduction gives, and what padding holds in windows: 0, 1, lowest, highest. */
+export function reduceIdentity(op: ReduceKind, dtype: DType): number {
+  switch (op) {
+    case 'sum': return 0;
+    case 'prod': return 1;
+    case 'max': return extremeValue(dtype, 'lowest');
+    case 'min': return extremeValue(dtype, 'highest');
+  }
+}
 
 registerOp({
   name: 'reduce', category: 'reduce', arity: 1, attrs: ['op', 'axes'],

@@ -6,7 +6,7 @@
  */
 import {
   type DType, type Expr, type Graph, type IndexVar, type Kernel, KilnError, type KernelParam, type Node, type Stmt, type Value,
-  dimPairs, freeDims, parseDType, sizeOf,
+  type ReduceKind, dimPairs, freeDims, parseDType, reduceIdentity, sizeOf,
 } from '../../ir/index.js';
 import type { Shape } from '../../ir/index.js';
 import {
@@ -18,17 +18,6 @@ export interface BufferRef {
   readonly name: string;
   readonly dtype: DType;
   readonly size: number;
-}
-
-/** The identity of a fold, also the padding value of windows. */
-export function reduceIdentity(op: string, dtype: DType): number {
-  switch (op) {
-    case 'sum': return 0;
-    case 'prod': return 1;
-    case 'max': return dtype === 'float32' ? -Infinity : dtype === 'int32' ? -2147483648 : 0;
-    case 'min': return dtype === 'float32' ? Infinity : dtype === 'int32' ? 2147483647 : 4294967295;
-    default: return 0;
-  }
 }
 
 export function lowerRegion(body: Graph, name: string, inputs: readonly BufferRef[], outputs: readonly BufferRef[]): Kernel {
@@ -144,7 +133,7 @@ class RegionLowering {
         const axes = a.axes as number[];
         const vars = this.freshVars(axes.map((ax) => inShape(0)[ax]));
         const src = expandAt(idx, axes, vars.map((x) => indexVar(x.name)));
-        return reduce(a.op as 'sum', vars, reduceIdentity(a.op as string, dtype), at(0, src));
+        return reduce(a.op as 'sum', vars, reduceIdentity(a.op as ReduceKind, dtype), at(0, src));
       }
       case 'argmax':
       case 'argmin': {
@@ -270,7 +259,7 @@ class RegionLowering {
     const strides = n.attrs.strides as number[];
     const padding = n.attrs.padding as number[][];
     const dtype = n.outputs[0].type.dtype;
-    const identity = reduceIdentity(n.attrs.op as string, dtype);
+    const identity = reduceIdentity(n.attrs.op as ReduceKind, dtype);
     const windowDims = window.flatMap((wd, i) => (wd > 1 ? [i] : []));
     const vars = this.freshVars(windowDims.map((i) => window[i]));
     let valid: Expr | undefined;

@@ -17,7 +17,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Backends the page runs, one report entry each; WebGPU becomes one more name here when it lands. */
-const PAGE_BACKENDS = ['wasm'] as const;
+const PAGE_BACKENDS = ['wasm', 'webgpu'] as const;
 /** Node computes the reference values on this backend, for every page backend. */
 const NODE_REFERENCE_BACKEND = 'wasm';
 const PAGE_TIMEOUT_MS = 60_000;
