@@ -2,9 +2,10 @@
  * Loop-IR program → WebAssembly module (via binaryen).
  *
  * The module imports its memory (`env.memory`, at least `minPages` 64 KiB pages: the arena of
- * the memory plan), has one function per launch taking `(start, end)` over the flattened grid
- * (buffer base offsets are compile-time constants), and exports every launch function plus
- * `run()`, which calls each launch over its full grid in program order.
+ * the memory plan; with `shared: true` a shared memory with a fixed maximum, so worker threads
+ * can run parts of a launch against it), has one function per launch taking `(start, end)` over
+ * the flattened grid (buffer base offsets are compile-time constants), and exports every launch
+ * function plus `run()`, which calls each launch over its full grid in program order.
  */
 import { byteSize } from '../ir/dtype.js';
 import type { BufferDecl, Kernel, Program } from '../ir/loop.js';
@@ -23,7 +24,21 @@ export interface CompileOptions {
   readonly shrinkLevel?: number;
   /** Emit SIMD code for `vec=4` loops (default true); false compiles them as scalar loops. */
   readonly simd?: boolean;
+  /**
+   * Import a shared memory (default false), so the launch functions can run on worker threads
+   * over one arena (`instantiateProgram(..., { threads })`). Enables the threads (atomics)
+   * feature; the kernels themselves use no atomic instructions.
+   */
+  readonly shared?: boolean;
+  /**
+   * Maximum pages of the shared memory import (default 65536, the wasm32 limit, so any shared
+   * memory holding the arena can be imported). A shared memory cannot grow past its maximum.
+   */
+  readonly maxPages?: number;
 }
+
+/** Maximum pages of a wasm32 memory (4 GiB). */
+export const WASM_MAX_PAGES = 65536;
 
 export interface LaunchExport {
   /** Name of the exported `(start: i32, end: i32) → ()` function. */
@@ -42,7 +57,14 @@ export interface CompiledWasmProgram {
     readonly run: 'run';
     readonly launches: readonly LaunchExport[];
   };
-  readonly memory: { readonly module: 'env'; readonly name: 'memory'; readonly minPages: number; readonly arenaBytes: number };
+  readonly memory: {
+    readonly module: 'env';
+    readonly name: 'memory';
+    readonly minPages: number;
+    readonly arenaBytes: number;
+    /** Present when compiled with `shared: true`: the import is a shared memory of at most `maxPages`. */
+    readonly shared?: { readonly maxPages: number };
+  };
   /** Helper functions the module contains (e.g. kiln_exp_f32x4). */
   readonly helpers: readonly string[];
   readonly timings: { readonly buildMs: number; readonly optimizeMs: number; readonly emitMs: number };
@@ -88,11 +110,13 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
   const t0 = performance.now();
   const arenaBytes = checkArena(p);
   const minPages = Math.max(1, Math.ceil(arenaBytes / WASM_PAGE_BYTES));
+  const shared = options.shared ?? false;
+  const maxPages = shared ? sharedMaxPages(p, minPages, options.maxPages) : -1;
   const m = new b.Module();
   try {
-    m.setFeatures(kilnFeatures(b));
-    m.setMemory(minPages, -1, null);
-    m.addMemoryImport('0', 'env', 'memory');
+    m.setFeatures(kilnFeatures(b) | (shared ? threadsFeature(b) : 0));
+    m.setMemory(minPages, maxPages, null, [], shared);
+    m.addMemoryImport('0', 'env', 'memory', shared);
     const helpers = new ModuleHelpers(b, m);
     const kernels = new Map(p.kernels.map((k) => [k.name, k]));
     const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
@@ -117,13 +141,31 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
     return {
       bytes,
       exports: { run: 'run', launches },
-      memory: { module: 'env', name: 'memory', minPages, arenaBytes },
+      memory: shared ? { module: 'env', name: 'memory', minPages, arenaBytes, shared: { maxPages } } : { module: 'env', name: 'memory', minPages, arenaBytes },
       helpers: helpers.names(),
       timings: { buildMs: t1 - t0, optimizeMs: t2 - t1, emitMs: t3 - t2 },
     };
   } finally {
     m.dispose();
   }
+}
+
+function sharedMaxPages(p: Program, minPages: number, requested: number | undefined): number {
+  const maxPages = requested ?? WASM_MAX_PAGES;
+  if (!Number.isInteger(maxPages) || maxPages < minPages || maxPages > WASM_MAX_PAGES) {
+    throw new WasmCodegenError(`maxPages ${maxPages} for @${p.name} must be an integer in [${minPages}, ${WASM_MAX_PAGES}] (the arena needs ${minPages} pages)`);
+  }
+  return maxPages;
+}
+
+/**
+ * The threads feature bit (shared memories), read by name from binaryen's runtime `Features`
+ * object like `kilnFeatures` (the typings' enum values differ from the runtime's for some bits).
+ */
+function threadsFeature(b: Binaryen): number {
+  const bit = (b.Features as unknown as Record<string, number | undefined>).Atomics;
+  if (typeof bit !== 'number') throw new Error('Kiln: this binaryen build has no feature flag Atomics (needed for shared memory)');
+  return bit;
 }
 
 /** Runs binaryen's default pipeline at the requested levels, restoring binaryen's global settings. */

@@ -21,7 +21,7 @@ export function loadWabt(): Promise<Wabt> {
 }
 
 function print(w: Wabt, bytes: Uint8Array): string {
-  const features = { simd: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, mutable_globals: true };
+  const features = { simd: true, threads: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, mutable_globals: true };
   const module = w.readWasm(bytes, { readDebugNames: true, ...features });
   try {
     module.generateNames();

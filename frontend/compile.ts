@@ -3,7 +3,7 @@
  * traced graph → cleaned-up graph → fused graph → loop IR (optimised, memory-planned) → wasm.
  * Stages are computed lazily and once.
  */
-import { compileProgram, type CompiledWasmProgram } from '../codegen-wasm/index.js';
+import { compileProgram, type CompiledWasmProgram, threadSupport } from '../codegen-wasm/index.js';
 import { type DeviceLimits, type WgslProgram, compileProgramToWgsl } from '../codegen-wgsl/index.js';
 import type { Graph } from '../ir/index.js';
 import { dumpStage, resolveDumpDir } from '../passes/dump.js';
@@ -48,7 +48,8 @@ export class Compilation {
   get wasm(): CompiledWasmProgram {
     if (!this.wasmModule) {
       const loop = this.loop;
-      this.wasmModule = compileProgram(loop.program);
+      // Shared memory where the platform has it, so runs can split grids across worker threads.
+      this.wasmModule = compileProgram(loop.program, { shared: threadSupport().available });
       if (loop.ctx.dump) dumpStage(loop.ctx, 'wasm', 'wasm', `;; ${this.wasmModule.bytes.length} bytes of wasm; helpers: ${this.wasmModule.helpers.join(', ') || 'none'}\n`, 'txt');
     }
     return this.wasmModule;

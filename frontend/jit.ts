@@ -6,14 +6,19 @@ import { type Graph, KilnError, formatType, printGraph, verifyGraph } from '../i
 import { printProgram } from '../ir/loop-printer.js';
 import { Compilation } from './compile.js';
 import { watOf } from '../codegen-wasm/index.js';
-import { type Executable, type Storage, backendInstance } from './backend.js';
+import { DEFAULT_DEVICE_LIMITS, printWgslProgram } from '../codegen-wgsl/index.js';
+import { webgpuLimits } from './webgpu-backend.js';
+import { type Executable, type Storage, backendInstance, getBackend } from './backend.js';
 import { type TreeDef, flatten, signatureKey, unflatten } from './pytree.js';
 import { Tensor } from './tensor.js';
 import { Trace, activeTrace, withTrace } from './trace.js';
 
-/** IR stages `lower().asText` can show: traced graph, fused graph, loop IR, WebAssembly text. */
-export type Stage = 'graph' | 'fused' | 'loop' | 'wat';
-export const STAGES: readonly Stage[] = ['graph', 'fused', 'loop', 'wat'];
+/**
+ * IR stages `lower().asText` can show: traced graph, fused graph, loop IR, WebAssembly text, and
+ * the WGSL shaders (for the initialised webgpu device's limits, else WebGPU's default limits).
+ */
+export type Stage = 'graph' | 'fused' | 'loop' | 'wat' | 'wgsl';
+export const STAGES: readonly Stage[] = ['graph', 'fused', 'loop', 'wat', 'wgsl'];
 
 export interface JitOptions {
   /** Graph name in dumps and IR text (default: the function's name). */
@@ -133,7 +138,10 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
     lower(...args: unknown[]): Lowered {
       const { entry } = entryFor(args);
       let compilation: Compilation | undefined;
-      const compiled = () => (compilation ??= new Compilation(entry.graph));
+      // Compile for the current backend's constraints, as running would.
+      const limits = getBackend() === 'webgpu' ? webgpuLimits() : undefined;
+      const fusion = limits ? { maxBuffers: limits.maxStorageBuffersPerShaderStage } : undefined;
+      const compiled = () => (compilation ??= new Compilation(entry.graph, { dump: false, fusion }));
       return {
         graph: entry.graph,
         asText(stage: Stage = 'graph') {
@@ -142,6 +150,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
             case 'fused': return printGraph(compiled().loop.fused);
             case 'loop': return printProgram(compiled().loop.program);
             case 'wat': return watOf(compiled().wasm.bytes);
+            case 'wgsl': return printWgslProgram(compiled().wgsl(webgpuLimits() ?? DEFAULT_DEVICE_LIMITS));
             default: throw new KilnError(`lower().asText: unknown stage '${stage}'; stages are ${STAGES.join(', ')}`);
           }
         },

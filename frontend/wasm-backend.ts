@@ -1,10 +1,11 @@
 /**
  * The `wasm` backend (the default): every op, eager or jitted, runs as compiled WebAssembly.
- * A jitted graph becomes one module with fused kernels over a planned arena; an eager op is a
- * one-op graph compiled the same way and cached by its signature. Storage is host typed arrays
+ * A jitted graph becomes one module with fused kernels over a planned arena, its grids split
+ * across worker threads (one per core by default; `setThreads(n)`); an eager op is a one-op
+ * graph compiled the same way and cached by its signature. Storage is host typed arrays
  * (each run copies inputs into the program's arena and copies outputs out).
  */
-import { instantiateProgram, isBinaryenLoaded, loadBinaryen, loadWabt } from '../codegen-wasm/index.js';
+import { instantiateProgram, isBinaryenLoaded, loadBinaryen, loadWabt, startThreads } from '../codegen-wasm/index.js';
 import {
   type Attrs, GraphBuilder, type HostTensor, KilnError, type TensorType, formatType,
 } from '../ir/index.js';
@@ -15,8 +16,9 @@ import { Compilation, type CompileOptions } from './compile.js';
 /** Eager programs kept compiled; the least recently used ones are dropped beyond this. */
 const EAGER_CACHE_LIMIT = 1024;
 
-function executableOf(c: Compilation): Executable {
-  const instance = instantiateProgram(c.loop.program, c.wasm);
+/** jit programs split their grids across the worker threads; eager one-op programs stay on one (their launches are too small to pay for the hand-off). */
+function executableOf(c: Compilation, threads?: number): Executable {
+  const instance = instantiateProgram(c.loop.program, c.wasm, threads === undefined ? {} : { threads });
   const types = c.graph.results.map((v) => v.type);
   return {
     run(inputs) {
@@ -44,7 +46,7 @@ export function createWasmBackend(): Backend {
       if (exe) {
         eager.delete(key); // re-insert: Map order is recency
       } else {
-        exe = executableOf(new Compilation(opGraph(op, inputs.map((s) => s.type), attrs, outType), { dump: false }));
+        exe = executableOf(new Compilation(opGraph(op, inputs.map((s) => s.type), attrs, outType), { dump: false }), 1);
         if (eager.size >= EAGER_CACHE_LIMIT) eager.delete(eager.keys().next().value!);
       }
       eager.set(key, exe);
@@ -57,6 +59,8 @@ export function createWasmBackend(): Backend {
 }
 
 registerBackend('wasm', async () => {
-  await Promise.all([loadBinaryen(), loadWabt()]);
+  // Threads are an optimisation: without worker support (e.g. running from TypeScript sources,
+  // where the worker script is not built) everything runs on the calling thread.
+  await Promise.all([loadBinaryen(), loadWabt(), startThreads().catch(() => 1)]);
   return createWasmBackend();
 });

@@ -4,7 +4,7 @@
  * and `await t.data()` waits for the queue; errors from shader compilation or the device surface
  * there. Fusion respects the device's storage-buffer limit. `t.dataSync()` is not available.
  */
-import { type KilnDevice, WgslProgramRunner, requestKilnDevice } from '../codegen-wgsl/index.js';
+import { type DeviceLimits, type KilnDevice, WgslProgramRunner, requestKilnDevice } from '../codegen-wgsl/index.js';
 import { type Attrs, GraphBuilder, type TensorType, formatType } from '../ir/index.js';
 import { type Backend, type Executable, type Storage, registerBackend } from './backend.js';
 import { Compilation, type CompileOptions } from './compile.js';
@@ -104,4 +104,11 @@ export function createWebGpuBackend(kdev: KilnDevice): Backend {
   };
 }
 
-registerBackend('webgpu', async () => createWebGpuBackend(await requestKilnDevice()));
+let device: KilnDevice | undefined;
+
+/** Limits of the initialised WebGPU device, if any (for `asText('wgsl')`). */
+export function webgpuLimits(): DeviceLimits | undefined {
+  return device?.limits;
+}
+
+registerBackend('webgpu', async () => createWebGpuBackend((device = await requestKilnDevice())));

@@ -22,7 +22,10 @@ describe('staged compilation and dumps (wasm)', () => {
     const wat = lowered.asText('wat');
     expect(wat).toMatch(/^\(module/);
     expect(wat).toContain('(import "env" "memory"');
-    expect(() => lowered.asText('ptx' as never)).toThrow(/unknown stage 'ptx'; stages are graph, fused, loop, wat/);
+    const wgsl = lowered.asText('wgsl');
+    expect(wgsl).toContain('@compute @workgroup_size(');
+    expect(wgsl).toContain('matmul_add_max_4x2');
+    expect(() => lowered.asText('ptx' as never)).toThrow(/unknown stage 'ptx'; stages are graph, fused, loop, wat, wgsl/);
   });
 
   it('reports kernel count and the static memory plan', () => {
