@@ -1,6 +1,7 @@
 /**
  * One launch → one WGSL compute shader. Picks the mapping (program.ts WgslMapping):
  * - tiled-matmul when matmul.ts recognises the kernel;
+ * - tiled-conv when conv.ts recognises it as an implicit GEMM (convolutions: guarded input patches × filter);
  * - thread-per-element for the common shape `lets without reductions; one parallel for` (elementwise
  *   kernels, convolutions, column reductions, matmuls that are not tiled): the loop joins the grid
  *   and one invocation computes one (grid point, iteration), or four in vec4 lanes;
@@ -21,7 +22,8 @@ import { AffineScope, containsReduce, loopIsParallel, outermostReduces, pointsOf
 import { KernelEmitter } from './emitter.js';
 import { WgslCodegenError } from './errors.js';
 import { type DeviceLimits, maxWorkgroupSize } from './limits.js';
-import { emitTiledMatmul } from './matmul.js';
+import { emitTiledConv } from './conv.js';
+import { emitTiledMatmul, matchMatmul } from './matmul.js';
 import { runtime } from './ops.js';
 import type { WgslKernel, WgslMapping } from './program.js';
 import { type CooperativeThreads, emitCooperativeReduce } from './reduce.js';
@@ -37,6 +39,8 @@ const TARGET_WORKGROUPS = 2048;
 export interface KernelOptions {
   /** 'auto' (default) uses the tiled path for matmul-shaped kernels; 'never' disables it. */
   readonly matmul?: 'auto' | 'never' | 'always';
+  /** 'auto' (default) uses the tiled implicit-GEMM path for convolution-shaped kernels; 'never' disables it; 'always' ignores the size heuristic. */
+  readonly conv?: 'auto' | 'never' | 'always';
   /** Force a mapping for tests ('auto' chooses; thread-per-element applies only where it fits). */
   readonly mapping?: 'auto' | 'thread-per-point' | 'thread-per-element' | 'workgroup-per-point';
 }
@@ -84,6 +88,11 @@ export function compileKernel(kernel: Kernel, launch: LaunchBindings, limits: De
   if (points === 0) return emptyKernel(kernel, launch);
   if (options.matmul !== 'never' && options.mapping === undefined) {
     const tiled = emitTiledMatmul(kernel, launch, limits, options.matmul === 'always');
+    if (tiled) return tiled;
+  }
+  // Matmul-shaped kernels are matmul.ts's business (its options decide them), the rest may be convolutions.
+  if (options.conv !== 'never' && options.mapping === undefined && !matchMatmul(kernel, launch)) {
+    const tiled = emitTiledConv(kernel, launch, limits, options.conv === 'always');
     if (tiled) return tiled;
   }
   return compileRowOrPoint(kernel, launch, limits, options);

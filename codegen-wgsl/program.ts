@@ -18,7 +18,9 @@ export type WgslMapping =
   /** One workgroup (or a few, `chunks`) per grid point; the threads split the loops and cooperate on reductions. */
   | 'workgroup-per-point'
   /** The matmul tiling: workgroup-memory tiles of A and B, several outputs per thread, fused epilogue. */
-  | 'tiled-matmul';
+  | 'tiled-matmul'
+  /** Implicit GEMM for convolution-shaped kernels: workgroup-memory tiles of the (guarded) input patches and the filter, fused epilogue. */
+  | 'tiled-conv';
 
 export interface WgslKernel {
   /** The loop-IR kernel's name. */

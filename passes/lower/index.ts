@@ -10,6 +10,8 @@ import { isDenseConst } from '../graph/fusion.js';
 import { type BufferRef, copyKernel, lowerRegion } from './region.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names lowering generates: inputs without a usable hint, constants, temps, outputs. */
+const GENERATED = /^(in|c|t|out)\d+$/;
 
 export function lowerToProgram(fused: Graph): Program {
   const buffers: BufferDecl[] = [];
@@ -21,7 +23,9 @@ export function lowerToProgram(fused: Graph): Program {
   };
   const usedNames = new Set<string>();
   fused.params.forEach((p, k) => {
-    const hint = p.name && IDENT.test(p.name) && !usedNames.has(p.name) ? p.name : `in${k}`;
+    // A hint that looks like a generated name (in3, c0, t1, out2) could clash with one: use in<k>.
+    const usable = p.name && IDENT.test(p.name) && !GENERATED.test(p.name) && !usedNames.has(p.name);
+    const hint = usable ? p.name! : `in${k}`;
     usedNames.add(hint);
     bufferOf.set(p, declare(hint, p, 'input'));
   });

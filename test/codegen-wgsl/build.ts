@@ -1,31 +1,11 @@
 /** Small constructors for hand-built loop-IR programs in the WebGPU codegen tests. */
 import type { DType } from '../../ir/dtype.js';
-import { type Access, type BinaryOp, type BufferRole, COMPARE_OPS, type Expr, type Kernel, type Program, type ReduceOp, type Stmt, type UnaryOp } from '../../ir/loop.js';
+import type { Access, BufferRole, Kernel, Program, Stmt } from '../../ir/loop.js';
 
-export const f32 = (value: number): Expr => ({ kind: 'const', dtype: 'float32', value });
-export const i32 = (value: number): Expr => ({ kind: 'const', dtype: 'int32', value });
-export const constOf = (dtype: DType, value: number): Expr => ({ kind: 'const', dtype, value });
-export const v = (name: string, dtype: DType = 'int32'): Expr => ({ kind: 'var', dtype, name });
-
-export function load(buffer: string, dtype: DType, index: Expr, guard?: Expr, other?: number): Expr {
-  return guard ? { kind: 'load', dtype, buffer, index, guard, other: other ?? 0 } : { kind: 'load', dtype, buffer, index };
-}
-export const unary = (op: UnaryOp, x: Expr): Expr => ({ kind: 'unary', dtype: x.dtype, op, x });
-export const cast = (x: Expr, dtype: DType): Expr => ({ kind: 'cast', dtype, x });
-export function binary(op: BinaryOp, a: Expr, b: Expr): Expr {
-  return { kind: 'binary', dtype: COMPARE_OPS.includes(op) ? 'bool' : a.dtype, op, a, b };
-}
-export const add = (a: Expr, b: Expr): Expr => binary('add', a, b);
-export const mul = (a: Expr, b: Expr): Expr => binary('mul', a, b);
-export const select = (cond: Expr, a: Expr, b: Expr): Expr => ({ kind: 'select', dtype: a.dtype, cond, a, b });
-export function reduce(op: ReduceOp, vars: readonly [string, number][], init: number, body: Expr): Expr {
-  const dtype: DType = op === 'argmax' || op === 'argmin' ? 'int32' : body.dtype;
-  return { kind: 'reduce', dtype, op, vars: vars.map(([name, extent]) => ({ name, extent })), init, body };
-}
-
-export const store = (buffer: string, index: Expr, value: Expr): Stmt => ({ kind: 'store', buffer, index, value });
-export const let_ = (name: string, value: Expr): Stmt => ({ kind: 'let', name, value });
-export const loop = (name: string, extent: number, body: readonly Stmt[], vec = 1): Stmt => ({ kind: 'for', var: { name, extent }, vec, body });
+// The expression and statement constructors are the ones the wasm codegen tests use.
+export {
+  add, binary, cast, constOf, f32, i32, let_, load, loop, mul, reduce, select, store, unary, v,
+} from '../codegen-wasm/build.js';
 
 export type BufferSpec = readonly [name: string, dtype: DType, size: number, role: BufferRole, data?: readonly number[]];
 

@@ -13,6 +13,7 @@ import { type DType, type TypedArray, allocArray } from '../../ir/dtype.js';
 import type { Program } from '../../ir/loop.js';
 import { evaluateProgram } from '../../ir/loop-eval.js';
 import { parseProgram } from '../../ir/loop-parser.js';
+import { ulpError } from '../codegen-wasm/ulp.js';
 
 let device: KilnDevice | undefined;
 let deviceError: unknown;
@@ -84,23 +85,7 @@ export function expectExact(got: TypedArray, want: TypedArray, what = ''): void 
   expect(bad, `${what} mismatches`).toEqual([]);
 }
 
-/** The spacing of f32 numbers at |x| (subnormal spacing below 2^-126). */
-export function f32UlpAt(x: number): number {
-  const a = Math.abs(x);
-  if (a < 2 ** -126) return 2 ** -149;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return 2 ** (Math.min(e, 127) - 23);
-}
-
-/** |got - want| in ulps of f32 at want; NaN must match NaN; infinities count as ±2^128. */
-export function ulpError(got: number, want: number): number {
-  if (Number.isNaN(got) || Number.isNaN(want)) return Number.isNaN(got) && Number.isNaN(want) ? 0 : Infinity;
-  const clamp = (x: number): number => Math.max(-(2 ** 128), Math.min(2 ** 128, x));
-  if (clamp(got) === clamp(want)) return 0;
-  return Math.abs(clamp(got) - clamp(want)) / f32UlpAt(clamp(want));
-}
+export { f32UlpAt, ulpError } from '../codegen-wasm/ulp.js';
 
 /** The largest ulp error over the arrays (and where). */
 export function maxUlp(got: TypedArray, want: TypedArray): { ulp: number; at: number } {

@@ -61,6 +61,13 @@ describe.each(BACKENDS)('jit on %s', (backend) => {
     expect(g.nodes.some((n) => n.op === 'const' && Array.isArray(n.attrs.value))).toBe(true);
   });
 
+  it('runs a layer whose weights are captured and whose small bias stays a constant buffer', async () => {
+    const w = np.ones([20, 3]);
+    const b = np.array([1, 2, 3]);
+    const layer = jit((x: Tensor) => np.add(np.matmul(x, w), b));
+    expect(await layer(np.ones([2, 20])).array()).toEqual([[21, 22, 23], [21, 22, 23]]);
+  });
+
   it('returns fresh tensors even when an output is an input', async () => {
     const x = np.array([1, 2]);
     const [a, b] = jit((t: Tensor) => [t, t])(x);

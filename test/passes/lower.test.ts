@@ -68,3 +68,18 @@ describe('lower (fused graph → loop IR)', () => {
 }`);
   });
 });
+
+describe('lower: buffer names', () => {
+  it('never lets a parameter hint clash with the names it generates (c0, t0, out0, in0)', () => {
+    const text = lower(`graph @f(%c0: f32[3], %out0: f32[3], %t0: f32[3], %in1: f32[3]) -> (f32[3]) {
+  %0 = const {value=[1,2,3]} : f32[3]
+  %1 = add %c0, %0 : f32[3]
+  %2 = mul %1, %out0 : f32[3]
+  %3 = sub %2, %t0 : f32[3]
+  %4 = add %3, %in1 : f32[3]
+  return %4
+}`);
+    expect(text).toContain('inputs %in0, %in1, %in2, %in3');
+    expect(text).toContain('buffer %c0: f32[3] constant');
+  });
+});
