@@ -3,7 +3,7 @@
  * The `kiln` command line:
  *
  *   kiln compile <file.ts|file.js|file.kgraph> [--fn name] --input x:f32[64,784] ... --out <dir>
- *                [--target wasm] [--name mlp] [--embed-weights] [--verbose]
+ *                [--target wasm|webgpu|all] [--name mlp] [--embed-weights] [--verbose]
  *   kiln dump <file> [--fn name] --input ... --out <dir>
  *   kiln opt <file.kgraph|file.kloop> --passes cse,dce,...
  *
@@ -28,7 +28,7 @@ import { hoist, loopOptimize, simplify, vectorize } from '../passes/loop/index.j
 import { planMemory } from '../passes/memory-plan.js';
 import type { AnyPass } from '../passes/pass.js';
 import { fusion, lower } from '../passes/pipeline.js';
-import { compileModule, withSafeParamNames, writeModuleFiles } from './compile.js';
+import { AOT_TARGETS, type AotTarget, compileModule, withSafeParamNames, writeModuleFiles } from './compile.js';
 import { type InputSpec, traceForAot } from './trace.js';
 
 /** A mistake in how the command was called: exit code 2. */
@@ -38,7 +38,7 @@ export class UsageError extends Error {
 
 const USAGE = `usage:
   kiln compile <file.ts|file.js|file.kgraph> [--fn name] --input name:f32[64,784] ... --out <dir>
-               [--target wasm] [--name <module>] [--embed-weights] [--verbose]
+               [--target wasm|webgpu|all] [--name <module>] [--embed-weights] [--verbose]
   kiln dump <file.ts|file.js|file.kgraph> [--fn name] --input ... --out <dir>
   kiln opt <file.kgraph|file.kloop> --passes cse,dce,canonicalize,constant-fold,fusion,lower,simplify,hoist,vectorize,...
 
@@ -242,10 +242,8 @@ function readFileText(file: string): string {
 }
 
 async function commandCompile(args: Args, log: (s: string) => void): Promise<void> {
-  if (args.target !== 'wasm') {
-    if (args.target === 'webgpu' || args.target === 'all') throw new UsageError(`--target ${args.target} is not supported yet (only wasm)`);
-    throw new UsageError(`unknown target '${args.target}' (wasm)`);
-  }
+  if (!(AOT_TARGETS as readonly string[]).includes(args.target)) throw new UsageError(`unknown target '${args.target}' (${AOT_TARGETS.join(', ')})`);
+  const target = args.target as AotTarget;
   if (!args.out) throw new UsageError('kiln compile: missing --out <dir>');
   const loaded = await loadGraph(args);
   const name = args.name ?? (loaded.fnName.replace(/[^A-Za-z0-9_.-]/g, '_') || 'module');
@@ -255,15 +253,17 @@ async function commandCompile(args: Args, log: (s: string) => void): Promise<voi
     capturedConstants: loaded.captured,
     inputNames: loaded.inputNames,
     outputNames: loaded.outputNames,
+    target,
   });
   const t0 = performance.now();
   const written = await writeModuleFiles(args.out, mod);
-  const timings = [...loaded.timings, ['loop', mod.timings.loop], ['wasm', mod.timings.wasm], ['emit', mod.timings.emit], ['write', performance.now() - t0]] as [string, number][];
+  const timings = [...loaded.timings, ['loop', mod.timings.loop], ...(target !== 'webgpu' ? [['wasm', mod.timings.wasm]] : []), ...(target !== 'wasm' ? [['wgsl', mod.timings.wgsl]] : []), ['emit', mod.timings.emit], ['write', performance.now() - t0]] as [string, number][];
   const m = mod.manifest;
   const spec = (s: { name: string; dtype: DType; shape: readonly number[]; size: number }) => `${s.name} ${formatType({ dtype: s.dtype, shape: s.shape })}`;
-  log(`kiln compile ${args.file} (${loaded.fnName}) → ${args.out} [wasm]`);
+  log(`kiln compile ${args.file} (${loaded.fnName}) → ${args.out} [${target}]`);
   log(`  stages:  ${timings.map(([s, t]) => `${s} ${ms(t)}`).join(', ')}`);
-  log(`  kernels: ${m.stats.kernels} (${m.kernels.map((k) => k.name).join(', ')})`);
+  if (target !== 'webgpu') log(`  kernels: ${m.stats.kernels} (${m.kernels.map((k) => k.name).join(', ')})`);
+  if (m.webgpu) log(`  webgpu:  ${m.webgpu.kernels.length} kernels (${m.webgpu.kernels.map((k) => k.name).join(', ')}), ${kb(m.webgpu.wgslBytes)} of WGSL, default limits (${m.webgpu.limits.maxStorageBuffersPerShaderStage} storage buffers per stage)`);
   log(`  arena:   ${m.stats.arenaBytes} bytes (${kb(m.stats.arenaBytes)}: static ${kb(m.stats.staticBytes)}, temps ${kb(m.stats.tempBytes)} planned of ${kb(m.stats.naiveTempBytes)})`);
   log(`  inputs:  ${m.inputs.map(spec).join(', ')}`);
   log(`  outputs: ${m.outputs.map((s) => `${spec(s)} (${kb(s.size * (s.dtype === 'bool' ? 1 : 4))})`).join(', ')}`);
@@ -282,7 +282,9 @@ async function commandDump(args: Args, log: (s: string) => void): Promise<void> 
   const wasm = c.wasm;
   const { dumpStage } = await import('../passes/dump.js');
   dumpStage(ctx, 'module', 'wasm', watOf(wasm.bytes), 'wat');
-  dumpStage(ctx, 'shaders', 'wgsl', printWgslProgram(c.wgsl(DEFAULT_DEVICE_LIMITS)), 'wgsl');
+  // The shaders `kiln compile --target webgpu` ships: fused within the default storage-buffer limit.
+  const gpu = new Compilation(withSafeParamNames(loaded.graph, loaded.captured.length), { dump: false, fusion: { maxBuffers: DEFAULT_DEVICE_LIMITS.maxStorageBuffersPerShaderStage } });
+  dumpStage(ctx, 'shaders', 'wgsl', printWgslProgram(gpu.wgsl(DEFAULT_DEVICE_LIMITS)), 'wgsl');
   const dir = ctx.dump?.dir ?? args.out;
   const files = (await readdir(dir)).sort();
   log(`kiln dump ${args.file} (${loaded.fnName}) → ${relative(process.cwd(), dir) || dir}: ${files.length} files`);

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Tensor, init, jit, random } from 'kiln';
 
@@ -138,6 +138,147 @@ describe('kiln compile → standalone module run with plain node', () => {
   }
 });
 
+/** Runs the copied module on wasm and on webgpu (the `webgpu` package's GPU, imported here by absolute path). */
+const DRIVER_ALL = `
+import { readFileSync, writeFileSync } from 'node:fs';
+const [mod, input, webgpuPkg, outWasm, outGpu] = process.argv.slice(2);
+const { create, globals } = await import(webgpuPkg);
+Object.assign(globalThis, globals);
+const { load, backends } = await import(new URL(mod, import.meta.url).href);
+const x = new Float32Array(Uint8Array.from(readFileSync(new URL(input, import.meta.url))).buffer);
+const save = (file, y) => writeFileSync(new URL(file, import.meta.url), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+const wasm = await load();
+const sync = wasm.run({ x });
+const isPromise = sync instanceof Promise;
+save(outWasm, sync.output);
+wasm.dispose();
+const gpu = await load({ backend: 'webgpu', gpu: create([]) });
+const pending = gpu.run({ x });
+const out = await pending;
+save(outGpu, out.output);
+const errors = [];
+for (const bad of [{}, { x: new Int32Array(x.length) }]) {
+  try { await gpu.run(bad); errors.push('no error'); } catch (e) { errors.push(e.message); }
+}
+gpu.dispose();
+try { await gpu.run({ x }); errors.push('no error'); } catch (e) { errors.push(e.message); }
+let noGpu;
+try { await load({ backend: 'webgpu', gpu: null }); noGpu = 'no error'; } catch (e) { noGpu = e.message; }
+console.log(JSON.stringify({ backends, wasmBackend: wasm.backend, gpuBackend: gpu.backend, isPromise, gpuPromise: pending instanceof Promise, errors, noGpu }));
+process.exit(0);
+`;
+
+describe('kiln compile --target all → one module, wasm and webgpu', () => {
+  it('mlp: both backends match the JIT result, run with plain node', async () => {
+    const out = join(work, 'out-mlp-all');
+    const r = kiln('compile', 'examples/mlp.ts', '--fn', 'mlp', '--input', 'x:f32[64,784]', '--target', 'all', '--out', out, '--name', 'mlp');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\[all\]/);
+    expect(r.stdout).toMatch(/webgpu: +\d+ kernels/);
+    expect(readdirSync(out).sort()).toEqual(['mlp.d.ts', 'mlp.js', 'mlp.json', 'mlp.wasm', 'mlp.weights.bin', 'mlp.wgsl.json']);
+    const js = readFileSync(join(out, 'mlp.js'), 'utf8');
+    expect(js).not.toMatch(/^\s*import\s/m);
+    const dts = readFileSync(join(out, 'mlp.d.ts'), 'utf8');
+    expect(dts).toContain("load(options: LoadOptions & { backend: 'webgpu' }): Promise<WebGpuModule>;");
+    expect(dts).toContain('run(inputs: Inputs): Promise<Outputs>;');
+    expect(dts).toContain('run(inputs: Inputs): Outputs;');
+    const manifest = JSON.parse(readFileSync(join(out, 'mlp.json'), 'utf8'));
+    expect(manifest.target).toBe('all');
+    expect(manifest.files.wgsl).toBe('mlp.wgsl.json');
+    expect(manifest.webgpu.limits.maxStorageBuffersPerShaderStage).toBe(8);
+    for (const k of manifest.webgpu.kernels) expect(k.bindings.length).toBeLessThanOrEqual(8);
+    const wgsl = JSON.parse(readFileSync(join(out, 'mlp.wgsl.json'), 'utf8'));
+    expect(wgsl.format).toBe('kiln-wgsl/1');
+    expect(wgsl.codes.join('\n')).toMatch(/@compute/);
+    const size = statSync(join(out, 'mlp.js')).size + statSync(join(out, 'mlp.wasm')).size;
+    console.log(`MLP module (--target all): mlp.js ${statSync(join(out, 'mlp.js')).size} + mlp.wasm ${statSync(join(out, 'mlp.wasm')).size} = ${size} bytes; mlp.wgsl.json ${statSync(join(out, 'mlp.wgsl.json')).size} bytes; weights ${manifest.stats.weightsBytes} bytes`);
+    expect(size).toBeLessThan(30 * 1024);
+
+    const shipped = join(work, 'shipped-mlp-all');
+    cpSync(out, shipped, { recursive: true });
+    const x = random.uniform(random.key(11), [64, 784], { minval: -1, maxval: 1 });
+    const xData = x.dataSync() as Float32Array;
+    writeFileSync(join(shipped, 'input.bin'), new Uint8Array(xData.buffer, xData.byteOffset, xData.byteLength));
+    writeFileSync(join(shipped, 'driver.mjs'), DRIVER_ALL);
+    const webgpuPkg = pathToFileURL(join(root, 'node_modules/webgpu/index.js')).href;
+    const run = spawnSync(process.execPath, [join(shipped, 'driver.mjs'), './mlp.js', './input.bin', webgpuPkg, './wasm.bin', './gpu.bin'], { cwd: tmpdir(), encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(report).toMatchObject({ backends: ['wasm', 'webgpu'], wasmBackend: 'wasm', gpuBackend: 'webgpu', isPromise: false, gpuPromise: true });
+    expect(report.errors[0]).toMatch(/missing input 'x'/);
+    expect(report.errors[1]).toMatch(/input 'x' must be a Float32Array/);
+    expect(report.errors[2]).toMatch(/after dispose/);
+    expect(report.noGpu).toMatch(/WebGPU is not available/);
+
+    const mod = (await import(`../../${'examples/mlp.ts'}`)) as Record<string, (x: Tensor) => Tensor>;
+    const want = reference(mod.mlp, x);
+    expect(want.via).toBe('jit');
+    const read = (f: string) => new Float32Array(Uint8Array.from(readFileSync(join(shipped, f))).buffer);
+    const onWasm = read('wasm.bin');
+    const onGpu = read('gpu.bin');
+    const errWasm = maxRelError(onWasm, want.data);
+    const errGpu = maxRelError(onGpu, want.data);
+    console.log(`mlp --target all: max relative error vs jit: wasm ${errWasm.toExponential(2)}, webgpu ${errGpu.toExponential(2)}`);
+    expect(errWasm).toBeLessThanOrEqual(1e-5);
+    expect(errGpu).toBeLessThanOrEqual(1e-4);
+    expect(onGpu.some((v) => v !== 0)).toBe(true);
+  }, 180_000);
+});
+
+const DRIVER_GPU_ONLY = `
+import { readFileSync, writeFileSync } from 'node:fs';
+const [mod, input, webgpuPkg, outFile] = process.argv.slice(2);
+const { create, globals } = await import(webgpuPkg);
+Object.assign(globalThis, globals);
+const { load, backends } = await import(new URL(mod, import.meta.url).href);
+const x = new Float32Array(Uint8Array.from(readFileSync(new URL(input, import.meta.url))).buffer);
+const m = await load({ gpu: create([]) });
+const y = (await m.run({ x })).output;
+writeFileSync(new URL(outFile, import.meta.url), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+m.dispose();
+let wasm;
+try { await load({ backend: 'wasm' }); wasm = 'no error'; } catch (e) { wasm = e.message; }
+console.log(JSON.stringify({ backends, backend: m.backend, wasm }));
+process.exit(0);
+`;
+
+describe('kiln compile --target webgpu --embed-weights → one self-contained .js', () => {
+  it('cnn: matches the JIT result on the webgpu package', async () => {
+    const out = join(work, 'out-cnn-gpu');
+    const r = kiln('compile', 'examples/cnn.ts', '--fn', 'cnn', '--input', 'x:f32[8,32,32,3]', '--target', 'webgpu', '--embed-weights', '--out', out, '--name', 'cnn');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['cnn.d.ts', 'cnn.js', 'cnn.json']);
+    const dts = readFileSync(join(out, 'cnn.d.ts'), 'utf8');
+    expect(dts).toContain('load(options?: LoadOptions): Promise<WebGpuModule>;');
+    expect(dts).not.toContain('WasmModule');
+    const manifest = JSON.parse(readFileSync(join(out, 'cnn.json'), 'utf8'));
+    expect(manifest.files).toMatchObject({ wasm: null, wgsl: null, weights: null });
+    for (const k of manifest.webgpu.kernels) expect(k.bindings.length).toBeLessThanOrEqual(8);
+
+    const shipped = join(work, 'shipped-cnn-gpu');
+    cpSync(out, shipped, { recursive: true });
+    const x = random.uniform(random.key(5), [8, 32, 32, 3], { minval: -1, maxval: 1 });
+    const xData = x.dataSync() as Float32Array;
+    writeFileSync(join(shipped, 'input.bin'), new Uint8Array(xData.buffer, xData.byteOffset, xData.byteLength));
+    writeFileSync(join(shipped, 'driver.mjs'), DRIVER_GPU_ONLY);
+    const webgpuPkg = pathToFileURL(join(root, 'node_modules/webgpu/index.js')).href;
+    const run = spawnSync(process.execPath, [join(shipped, 'driver.mjs'), './cnn.js', './input.bin', webgpuPkg, './gpu.bin'], { cwd: tmpdir(), encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(report).toMatchObject({ backends: ['webgpu'], backend: 'webgpu' });
+    expect(report.wasm).toMatch(/backend 'wasm' is not in this module/);
+    const got = new Float32Array(Uint8Array.from(readFileSync(join(shipped, 'gpu.bin'))).buffer);
+    const mod = (await import(`../../${'examples/cnn.ts'}`)) as Record<string, (x: Tensor) => Tensor>;
+    const want = reference(mod.cnn, x);
+    const err = maxRelError(got, want.data);
+    console.log(`cnn --target webgpu: max relative error vs ${want.via} ${err.toExponential(2)}`);
+    expect(err).toBeLessThanOrEqual(1e-4);
+    expect(got.some((v) => v !== 0)).toBe(true);
+  }, 180_000);
+});
+
 describe('kiln errors and exit codes', () => {
   const graphFile = join(work, 'small.kgraph');
   const graphText = `graph @g(%x: f32[3]) -> (f32[3]) {
@@ -210,9 +351,9 @@ describe('kiln errors and exit codes', () => {
     expect(kiln('frobnicate').status).toBe(2);
     expect(kiln('compile', graphFile, '--bogus').status).toBe(2);
     expect(kiln('opt', graphFile).status).toBe(2);
-    const t = kiln('compile', graphFile, '--target', 'webgpu', '--out', join(work, 'never'));
+    const t = kiln('compile', graphFile, '--target', 'webgl', '--out', join(work, 'never'));
     expect(t.status).toBe(2);
-    expect(t.stderr).toMatch(/not supported yet/);
+    expect(t.stderr).toMatch(/unknown target 'webgl' \(wasm, webgpu, all\)/);
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 
