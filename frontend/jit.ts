@@ -9,6 +9,7 @@ import { watOf } from '../codegen-wasm/index.js';
 import { DEFAULT_DEVICE_LIMITS, printWgslProgram } from '../codegen-wgsl/index.js';
 import { webgpuLimits } from './webgpu-backend.js';
 import { type Executable, type Storage, backendInstance, getBackend } from './backend.js';
+import { storageOn } from './dispatch.js';
 import { type TreeDef, flatten, signatureKey, unflatten } from './pytree.js';
 import { Tensor } from './tensor.js';
 import { Trace, activeTrace, withTrace } from './trace.js';
@@ -121,7 +122,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
       exe = backend.compile(entry.graph, { dump: options.dump });
       entry.executables.set(backend.name, exe);
     }
-    const inputs = [...leaves, ...entry.captured].map((t) => storageOn(backend, t));
+    const inputs = [...leaves, ...entry.captured].map((t) => storageOn(backend, t, 'jit'));
     const outputs = exe.run(inputs);
     // An output that aliases an input or another output (e.g. `x => x`) gets its own copy, so
     // every returned tensor owns its storage.
@@ -168,9 +169,3 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
   return jitted as unknown as Jitted<F>;
 }
 
-function storageOn(backend: ReturnType<typeof backendInstance>, t: Tensor): Storage {
-  const c = t.concrete('jit');
-  if (c.backend === backend) return c.storage;
-  if (!c.backend.readSync) throw new KilnError(`jit: an input lives on backend '${c.backend.name}', which cannot be read synchronously; move it with await t.data()`);
-  return backend.upload(t.type, c.backend.readSync(c.storage));
-}
