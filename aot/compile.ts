@@ -6,6 +6,9 @@
  * - `<name>.js`: an ES module with no imports, `load(options?)` → `{ run(inputs), dispose() }`;
  * - `<name>.wasm` (targets wasm, all): the kernels (unshared memory imported as `env.memory`,
  *   exported `run`);
+ * - `<name>.shared.wasm` (targets wasm, all): the same kernels over a shared memory (maximum =
+ *   the arena's pages), each launch exported as `(start, end)` over its flattened grid, for
+ *   `load({ backend: 'wasm', threads })` in cross-origin isolated pages (Web Workers);
  * - `<name>.wgsl.json` (targets webgpu, all): the WGSL compute shaders (compiled for the WebGPU
  *   default limits, fused within `maxStorageBuffersPerShaderStage`), the launches and the GPU
  *   buffer table, read by the small WebGPU runner inside `<name>.js`; embedded into the `.js`
@@ -87,7 +90,7 @@ export interface ModuleManifest {
   readonly name: string;
   readonly target: AotTarget;
   /** `wasm` is null for target webgpu, `wgsl` null for target wasm (or embedded in the `.js`). */
-  readonly files: { readonly js: string; readonly wasm: string | null; readonly wgsl: string | null; readonly dts: string; readonly weights: string | null };
+  readonly files: { readonly js: string; readonly wasm: string | null; readonly sharedWasm: string | null; readonly wgsl: string | null; readonly dts: string; readonly weights: string | null };
   readonly memory: { readonly arenaBytes: number; readonly pages: number };
   readonly stats: {
     readonly kernels: number;
@@ -198,6 +201,8 @@ export async function compileModule(graph: Graph, options: CompileModuleOptions)
   const gpuLoop = gpuCompilation?.loop.program;
   const t1 = performance.now();
   const wasm = withWasm ? compileProgram(program, { shared: false }) : null;
+  // The threaded build: the arena never grows, so the shared memory's maximum is its minimum.
+  const sharedWasm = wasm ? compileProgram(program, { shared: true, maxPages: wasm.memory.minPages }) : null;
   const t2 = performance.now();
   const gpu: WgslProgram | null = gpuCompilation ? gpuCompilation.wgsl(limits) : null;
   const t2b = performance.now();
@@ -283,6 +288,7 @@ export async function compileModule(graph: Graph, options: CompileModuleOptions)
   const files = {
     js: `${name}.js`,
     wasm: wasm ? `${name}.wasm` : null,
+    sharedWasm: sharedWasm ? `${name}.shared.wasm` : null,
     wgsl: webgpu && !embed ? webgpu.file : null,
     dts: `${name}.d.ts`,
     weights: embed || weightsBin.length === 0 ? null : `${name}.weights.bin`,
@@ -312,6 +318,7 @@ export async function compileModule(graph: Graph, options: CompileModuleOptions)
     [`${name}.json`]: `${JSON.stringify(manifest, null, 2)}\n`,
   };
   if (files.wasm && wasm) out[files.wasm] = wasm.bytes;
+  if (files.sharedWasm && sharedWasm) out[files.sharedWasm] = sharedWasm.bytes;
   if (files.wgsl && wgslFile) out[files.wgsl] = `${JSON.stringify(wgslFile)}\n`;
   if (files.weights) out[files.weights] = weightsBin;
   const t3 = performance.now();
@@ -349,9 +356,13 @@ function moduleSource(m: ModuleManifest, embedded: string | undefined, embeddedW
     i: m.inputs.map((s) => [s.name, ARRAY_NAMES[s.dtype], typeText(s), s.offset, s.size]),
     o: m.outputs.map((s) => [s.name, ARRAY_NAMES[s.dtype], s.offset, s.size]),
     c: m.weights.map((w) => [w.arenaOffset, w.offset, w.bytes]),
+    s: m.files.sharedWasm,
+    l: m.kernels.map((k) => [k.export, k.grid.reduce((a, b) => a * b, 1), k.name]),
   };
   const wasmPart = m.files.wasm ? `
 async function loadWasm(options, base, weightsP) {
+  const threads = Math.floor(Number(options.threads ?? 1)) || 1;
+  if (threads > 1 && M.s && T.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' && typeof Worker === 'function') return loadThreaded(options, base, weightsP, threads);
   const memory = new WebAssembly.Memory({ initial: M.p });
   const [code, weights] = await Promise.all([get(options.wasm, M.w, base), weightsP]);
   const { instance } = await WebAssembly.instantiate(code, { env: { memory } });
@@ -360,6 +371,7 @@ async function loadWasm(options, base, weightsP) {
   let exec = instance.exports.run;
   return {
     backend: 'wasm',
+    threads: 1,
     run(inputs) {
       if (!exec) throw new Error(\`\${M.n}: run() after dispose()\`);
       check(inputs);
@@ -371,6 +383,83 @@ async function loadWasm(options, base, weightsP) {
     },
     dispose() {
       exec = null;
+    },
+  };
+}
+// A worker: instantiates the shared module on its first message, then runs [export, start, end] chunks.
+const WORKER = "let x, s; const f = (e) => String((e && e.message) || e); onmessage = async (e) => { const d = e.data; if (!x) { try { x = (await WebAssembly.instantiate(d.module, { env: { memory: d.memory } })).exports; s = d.sync; postMessage(0); } catch (err) { postMessage(f(err)); } return; } try { Atomics.load(s, 0); x[d[0]](d[1], d[2]); Atomics.add(s, 0, 1); postMessage(0); } catch (err) { postMessage(f(err)); } };";
+async function loadThreaded(options, base, weightsP, threads) {
+  const memory = new WebAssembly.Memory({ initial: M.p, maximum: M.p, shared: true });
+  const sync = new Int32Array(new SharedArrayBuffer(4));
+  const [code, weights] = await Promise.all([get(options.sharedWasm, M.s, base), weightsP]);
+  const module = await WebAssembly.compile(code);
+  const x = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
+  const heap = new Uint8Array(memory.buffer);
+  for (const [at, from, n] of M.c) heap.set(slice(weights, from, n), at);
+  const url = URL.createObjectURL(new Blob([WORKER], { type: 'text/javascript' }));
+  const workers = [];
+  const call = (w, msg) => new Promise((ok) => { w.k = ok; w.postMessage(msg); });
+  try {
+    for (let j = 1; j < threads; j++) {
+      const w = new Worker(url, { type: 'module', name: \`\${M.n} wasm thread \${j}\` });
+      w.onmessage = (e) => w.k?.(e.data);
+      w.onerror = (e) => { e.preventDefault?.(); w.k?.(e.message || 'worker error'); };
+      w.onmessageerror = () => w.k?.('message error');
+      workers.push(w);
+    }
+    const started = await Promise.all(workers.map((w) => call(w, { module, memory, sync })));
+    const bad = started.find((r) => r !== 0);
+    if (bad !== undefined) throw new Error(\`\${M.n}: a wasm worker thread failed to start: \${bad}\`);
+  } catch (e) {
+    for (const w of workers) w.terminate();
+    throw e;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  const n = workers.length + 1;
+  let live = true;
+  let queue = Promise.resolve();
+  async function exec(inputs) {
+    if (!live) throw new Error(\`\${M.n}: run() after dispose()\`);
+    check(inputs);
+    for (const [name, type, , at, size] of M.i) new T[type](memory.buffer, at, size).set(inputs[name]);
+    for (const [f, g, kname] of M.l) {
+      if (g === 0) continue;
+      const parts = Math.min(n, g);
+      Atomics.add(sync, 0, 1);
+      const acks = [];
+      for (let j = 1; j < parts; j++) acks.push(call(workers[j - 1], [f, Math.floor((j * g) / parts), Math.floor(((j + 1) * g) / parts)]));
+      let failed = null;
+      try {
+        x[f](0, Math.floor(g / parts));
+      } catch (e) {
+        failed = String(e?.message ?? e);
+      }
+      const results = await Promise.all(acks);
+      Atomics.load(sync, 0);
+      failed ??= results.find((r) => r !== 0) ?? null;
+      if (failed !== null) throw new Error(\`\${M.n}: kernel \${kname} failed: \${failed}\`);
+      if (!live) throw new Error(\`\${M.n}: disposed during run()\`);
+    }
+    const out = {};
+    for (const [name, type, at, size] of M.o) out[name] = new T[type](memory.buffer, at, size).slice();
+    return out;
+  }
+  return {
+    backend: 'wasm',
+    threads: n,
+    run(inputs) {
+      const r = queue.then(() => exec(inputs));
+      queue = r.catch(() => {});
+      return r;
+    },
+    dispose() {
+      if (!live) return;
+      live = false;
+      for (const w of workers) {
+        w.terminate();
+        w.k?.('disposed');
+      }
     },
   };
 }
@@ -527,7 +616,15 @@ function declarations(m: ModuleManifest): string {
   const hasGpu = m.webgpu !== null;
   const backends = [...(hasWasm ? ["'wasm'"] : []), ...(hasGpu ? ["'webgpu'"] : [])];
   const wasmOptions = hasWasm ? `  /** The wasm bytes, or a URL/path relative to \`baseUrl\` (default: \`${m.files.wasm}\` next to this module). */
-  wasm?: ArrayBuffer | ArrayBufferView | URL | string;
+  wasm?: ArrayBuffer | ArrayBufferView | URL | string;${m.files.sharedWasm ? `
+  /**
+   * Wasm threads (backend 'wasm'): with \`threads > 1\` in a cross-origin isolated page (\`crossOriginIsolated\`,
+   * SharedArrayBuffer, Web Workers), runs each kernel's grid split over \`threads - 1\` workers and the calling
+   * thread, and \`run\` returns a Promise. Otherwise (and in Node) ignored: one thread, synchronous \`run\`.
+   */
+  threads?: number;
+  /** The shared-memory wasm bytes or a URL/path (default: \`${m.files.sharedWasm}\` next to this module). */
+  sharedWasm?: ArrayBuffer | ArrayBufferView | URL | string;` : ''}
 ` : '';
   const gpuOptions = hasGpu ? `  /**
    * The WebGPU entry point (default: \`navigator.gpu\`). In Node pass the \`webgpu\` package's:
@@ -545,9 +642,25 @@ function declarations(m: ModuleManifest): string {
 /** The wasm backend: \`run\` is synchronous. */
 export interface WasmModule {
   readonly backend: 'wasm';
+  readonly threads: 1;
   /** Runs the program; throws on unknown or missing inputs, wrong typed-array kinds or lengths. */
   run(inputs: Inputs): Outputs;
   /** Releases the instance; \`run\` throws afterwards. */
+  dispose(): void;
+}
+
+/** The wasm backend on worker threads (\`load({ backend: 'wasm', threads })\`, cross-origin isolated pages). */
+export interface ThreadedWasmModule {
+  readonly backend: 'wasm';
+  /** The threads used: the calling thread and \`threads - 1\` workers. */
+  readonly threads: number;
+  /**
+   * Runs the program, each kernel split over the threads (results identical to \`WasmModule\`); runs are
+   * queued one after another. Rejects on the input errors \`WasmModule\` throws for, and with the kernel's
+   * name if it fails on a thread.
+   */
+  run(inputs: Inputs): Promise<Outputs>;
+  /** Terminates the workers; \`run\` rejects afterwards. */
   dispose(): void;
 }
 ` : '';
@@ -570,11 +683,13 @@ export interface WebGpuModule {
   const overloads = hasWasm && hasGpu
     ? `/** Loads the module on \`options.backend\` (default 'wasm') and writes its weights once. */
 export declare function load(options: LoadOptions & { backend: 'webgpu' }): Promise<WebGpuModule>;
+export declare function load(options: LoadOptions & { backend?: 'wasm'; threads: number }): Promise<WasmModule | ThreadedWasmModule>;
 export declare function load(options?: LoadOptions & { backend?: 'wasm' }): Promise<WasmModule>;
-export declare function load(options?: LoadOptions): Promise<WasmModule | WebGpuModule>;
+export declare function load(options?: LoadOptions): Promise<WasmModule | ThreadedWasmModule | WebGpuModule>;
 `
     : `/** Loads the module (${hasWasm ? `${m.stats.kernels} kernels, arena ${m.memory.arenaBytes} bytes` : `${m.stats.webgpuKernels} WebGPU kernels`}) and writes its weights once. */
-export declare function load(options?: LoadOptions): Promise<${defaultModule}>;
+${hasWasm ? `export declare function load(options: LoadOptions & { threads: number }): Promise<WasmModule | ThreadedWasmModule>;
+` : ''}export declare function load(options?: LoadOptions): Promise<${defaultModule}>;
 `;
   return `// ${m.name}: compiled by Kiln (target ${m.target}). Generated file: do not edit.
 

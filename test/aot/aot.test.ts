@@ -87,7 +87,7 @@ describe('kiln compile → standalone module run with plain node', () => {
 
       const files = readdirSync(out).sort();
       const embedded = ex.flags.includes('--embed-weights');
-      expect(files).toEqual([`${ex.name}.d.ts`, `${ex.name}.js`, `${ex.name}.json`, `${ex.name}.wasm`, ...(embedded ? [] : [`${ex.name}.weights.bin`])].sort());
+      expect(files).toEqual([`${ex.name}.d.ts`, `${ex.name}.js`, `${ex.name}.json`, `${ex.name}.shared.wasm`, `${ex.name}.wasm`, ...(embedded ? [] : [`${ex.name}.weights.bin`])].sort());
       const js = readFileSync(join(out, `${ex.name}.js`), 'utf8');
       expect(js).not.toMatch(/^\s*import\s/m);
       const dts = readFileSync(join(out, `${ex.name}.d.ts`), 'utf8');
@@ -152,6 +152,11 @@ const sync = wasm.run({ x });
 const isPromise = sync instanceof Promise;
 save(outWasm, sync.output);
 wasm.dispose();
+// Node is not cross-origin isolated: threads is ignored, run stays synchronous and identical.
+const nodeThreads = await load({ backend: 'wasm', threads: 4 });
+const again = nodeThreads.run({ x });
+const threadsIgnored = nodeThreads.threads === 1 && !(again instanceof Promise) && again.output.every((v, i) => Object.is(v, sync.output[i]));
+nodeThreads.dispose();
 const gpu = await load({ backend: 'webgpu', gpu: create([]) });
 const pending = gpu.run({ x });
 const out = await pending;
@@ -164,7 +169,7 @@ gpu.dispose();
 try { await gpu.run({ x }); errors.push('no error'); } catch (e) { errors.push(e.message); }
 let noGpu;
 try { await load({ backend: 'webgpu', gpu: null }); noGpu = 'no error'; } catch (e) { noGpu = e.message; }
-console.log(JSON.stringify({ backends, wasmBackend: wasm.backend, gpuBackend: gpu.backend, isPromise, gpuPromise: pending instanceof Promise, errors, noGpu }));
+console.log(JSON.stringify({ backends, wasmBackend: wasm.backend, gpuBackend: gpu.backend, isPromise, gpuPromise: pending instanceof Promise, errors, noGpu, threadsIgnored }));
 process.exit(0);
 `;
 
@@ -176,13 +181,15 @@ describe('kiln compile --target all → one module, wasm and webgpu', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\[all\]/);
     expect(r.stdout).toMatch(/webgpu: +\d+ kernels/);
-    expect(readdirSync(out).sort()).toEqual(['mlp.d.ts', 'mlp.js', 'mlp.json', 'mlp.wasm', 'mlp.weights.bin', 'mlp.wgsl.json']);
+    expect(readdirSync(out).sort()).toEqual(['mlp.d.ts', 'mlp.js', 'mlp.json', 'mlp.shared.wasm', 'mlp.wasm', 'mlp.weights.bin', 'mlp.wgsl.json']);
     const js = readFileSync(join(out, 'mlp.js'), 'utf8');
     expect(js).not.toMatch(/^\s*import\s/m);
     const dts = readFileSync(join(out, 'mlp.d.ts'), 'utf8');
     expect(dts).toContain("load(options: LoadOptions & { backend: 'webgpu' }): Promise<WebGpuModule>;");
     expect(dts).toContain('run(inputs: Inputs): Promise<Outputs>;');
     expect(dts).toContain('run(inputs: Inputs): Outputs;');
+    expect(dts).toContain('threads?: number;');
+    expect(js).toContain('new Worker(');
     const manifest = JSON.parse(readFileSync(join(out, 'mlp.json'), 'utf8'));
     expect(manifest.target).toBe('all');
     expect(manifest.files.wgsl).toBe('mlp.wgsl.json');
@@ -205,7 +212,7 @@ describe('kiln compile --target all → one module, wasm and webgpu', () => {
     const run = spawnSync(process.execPath, [join(shipped, 'driver.mjs'), './mlp.js', './input.bin', webgpuPkg, './wasm.bin', './gpu.bin'], { cwd: tmpdir(), encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout.trim().split('\n').pop()!);
-    expect(report).toMatchObject({ backends: ['wasm', 'webgpu'], wasmBackend: 'wasm', gpuBackend: 'webgpu', isPromise: false, gpuPromise: true });
+    expect(report).toMatchObject({ backends: ['wasm', 'webgpu'], wasmBackend: 'wasm', gpuBackend: 'webgpu', isPromise: false, gpuPromise: true, threadsIgnored: true });
     expect(report.errors[0]).toMatch(/missing input 'x'/);
     expect(report.errors[1]).toMatch(/input 'x' must be a Float32Array/);
     expect(report.errors[2]).toMatch(/after dispose/);
@@ -362,7 +369,7 @@ describe('kiln errors and exit codes', () => {
     const r = kiln('compile', graphFile, '--out', out, '--name', 'small');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['small.d.ts', 'small.js', 'small.json', 'small.wasm']);
+    expect(readdirSync(out).sort()).toEqual(['small.d.ts', 'small.js', 'small.json', 'small.shared.wasm', 'small.wasm']);
     const dumpDir = join(work, 'dump');
     const d = kiln('dump', 'examples/mlp.ts', '--fn', 'mlp', '--input', 'x:f32[2,784]', '--out', dumpDir);
     expect(d.stderr).toBe('');

@@ -2,7 +2,9 @@
 // --target all --out examples/web/build`, serves the repository with the COOP/COEP test server,
 // opens examples/web/index.html and checks what the page posts on window.__kilnExample: the AOT
 // module's outputs on webgpu and on wasm must match Node's (the same module run here on wasm and
-// on the `webgpu` package, and the JIT). Needs `/usr/bin/chromium` and a built dist/.
+// on the `webgpu` package, and the JIT); the page also runs wasm on worker threads (it is cross-origin
+// isolated), which must be bit-identical to Node's single-threaded wasm and use more than one
+// thread. Needs `/usr/bin/chromium` and a built dist/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,8 @@ const BUILD = join(REPO_ROOT, 'examples/web/build');
 
 interface ExampleRun {
   backend: string;
+  threads: number;
+  label: string;
   ok: boolean;
   loadMs?: number;
   firstRunMs?: number;
@@ -34,7 +38,10 @@ interface ExampleReport {
   done: true;
   backends: string[];
   input: { shape: number[]; formula: string };
+  crossOriginIsolated: boolean;
+  threads: { requested: number; used: number };
   runs: ExampleRun[];
+  timings: Record<string, number>;
   error?: string;
 }
 
@@ -60,7 +67,7 @@ describe('examples/web: the AOT MLP in headless Chromium', () => {
     const c = spawnSync(process.execPath, [cli, 'compile', 'examples/mlp.ts', '--fn', 'mlp', '--input', 'x:f32[64,784]', '--target', 'all', '--out', 'examples/web/build', '--name', 'mlp'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
     if (c.status !== 0) throw new Error(`kiln compile failed (${c.status}): ${c.stderr}`);
     const size = (f: string) => statSync(join(BUILD, f)).size;
-    console.log(`examples/web/build: mlp.js ${size('mlp.js')} B + mlp.wasm ${size('mlp.wasm')} B = ${size('mlp.js') + size('mlp.wasm')} B; mlp.wgsl.json ${size('mlp.wgsl.json')} B; mlp.weights.bin ${size('mlp.weights.bin')} B`);
+    console.log(`examples/web/build: mlp.js ${size('mlp.js')} B + mlp.wasm ${size('mlp.wasm')} B = ${size('mlp.js') + size('mlp.wasm')} B; mlp.shared.wasm ${size('mlp.shared.wasm')} B; mlp.wgsl.json ${size('mlp.wgsl.json')} B; mlp.weights.bin ${size('mlp.weights.bin')} B`);
 
     server = await startStaticServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -83,6 +90,7 @@ describe('examples/web: the AOT MLP in headless Chromium', () => {
     if (posted.error) throw new Error(`${posted.error}\n${problems.join('\n')}`);
     const table = await page.locator('#timings').innerText();
     console.log(`examples/web page:\n${table}`);
+    console.log(`examples/web threads: ${JSON.stringify(posted.threads)}; median run ms: ${JSON.stringify(posted.timings)}`);
     return posted;
   }
 
@@ -100,7 +108,7 @@ describe('examples/web: the AOT MLP in headless Chromium', () => {
     const r = await report;
     expect(r.backends).toEqual(['wasm', 'webgpu']);
     for (const backend of ['webgpu', 'wasm']) {
-      const run = r.runs.find((x) => x.backend === backend);
+      const run = r.runs.find((x) => x.backend === backend && x.threads === 1);
       expect(run, backend).toBeDefined();
       expect(run!.error, `${backend} failed in the page`).toBeUndefined();
       expect(run!.ok).toBe(true);
@@ -126,7 +134,7 @@ describe('examples/web: the AOT MLP in headless Chromium', () => {
     const { mlp } = (await import(`../../${'examples/mlp.ts'}`)) as { mlp: (x: Tensor) => Tensor };
     const jitted = (await jit(mlp)(np.array(x).reshape([64, 784])).data()) as Float32Array;
 
-    const pageWasm = r.runs.find((x) => x.backend === 'wasm')!.output!;
+    const pageWasm = r.runs.find((x) => x.backend === 'wasm' && x.threads === 1)!.output!;
     const pageGpu = r.runs.find((x) => x.backend === 'webgpu')!.output!;
     const errors = {
       pageWasmVsNode: maxRelError(pageWasm, nodeWasm),
@@ -139,5 +147,17 @@ describe('examples/web: the AOT MLP in headless Chromium', () => {
     expect(errors.nodeWasmVsJit).toBeLessThanOrEqual(1e-5);
     expect(errors.pageGpuVsNodeGpu).toBeLessThanOrEqual(1e-4);
     expect(errors.pageGpuVsJit).toBeLessThanOrEqual(1e-4);
+
+    // Threaded wasm in the page: more than one thread, bit-identical to Node's single-threaded wasm.
+    expect(r.crossOriginIsolated).toBe(true);
+    const threaded = r.runs.find((x) => x.backend === 'wasm' && x.threads > 1);
+    expect(threaded, `no threaded wasm run (threads ${JSON.stringify(r.threads)})`).toBeDefined();
+    expect(threaded!.error, 'threaded wasm failed in the page').toBeUndefined();
+    expect(threaded!.ok).toBe(true);
+    expect(r.threads.used).toBeGreaterThan(1);
+    expect(threaded!.output).toHaveLength(nodeWasm.length);
+    const mismatch = threaded!.output!.findIndex((v, i) => !Object.is(Math.fround(v), nodeWasm[i]));
+    expect(mismatch, `threaded output differs at ${mismatch}`).toBe(-1);
+    expect(threaded!.output).toEqual(pageWasm);
   }, 120_000);
 });
