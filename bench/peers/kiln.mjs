@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { init, jit, nn, numpy as np } from 'kiln';
+import { getThreads, init, jit, nn, numpy as np } from 'kiln';
 
 const fns = {
   matmul: (a, b) => np.matmul(a, b),
@@ -48,7 +48,7 @@ export function createKiln() {
       const loadMs = performance.now() - t0;
       const root = new URL('../../', import.meta.url);
       const version = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).version;
-      return { version: `kiln ${version}, ${describeBuild(root)}`, threads: '1 (wasm backend, SIMD128; no threads yet)', loadMs };
+      return { version: `kiln ${version}, ${describeBuild(root)}`, threads: `${getThreads()} (wasm backend, SIMD128; jit programs split grids over worker threads)`, loadMs };
     },
     async prepare(w) {
       const body = fns[w.id];
