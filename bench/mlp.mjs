@@ -2,7 +2,7 @@
 // (trace + compile + run) and steady-state time per call, with the read-back inside the timing.
 // Run: npm run bench (after npm install, which builds dist/).
 import { performance } from 'node:perf_hooks';
-import { init, jit, nn, numpy as np, random } from 'kiln';
+import { getThreads, init, jit, nn, numpy as np, random } from 'kiln';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -44,7 +44,7 @@ const stats = f.lower(x, ...params).stats();
 const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const smKernels = jit((x) => nn.softmax(x)).lower(np.zeros([4096, 1024])).stats().kernels;
 
-console.log(`Kiln ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wasm backend, 1 thread`);
+console.log(`Kiln ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wasm backend, ${getThreads()} thread(s)`);
 console.log(`compiler (binaryen + wabt) load: ${loadMs.toFixed(0)} ms`);
 console.log(`MLP 784-512-512-10 batch 64: ${stats.kernels} kernels; arena ${kib(stats.arenaBytes)} = ${kib(stats.staticBytes)} inputs/weights/outputs + ${kib(stats.tempBytes)} planned temps (${kib(stats.naiveTempBytes)} without reuse)`);
 console.log(`  first call (trace + compile + run): ${firstMs.toFixed(1)} ms`);
