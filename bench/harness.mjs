@@ -160,3 +160,15 @@ export function errorText(e) {
   const msg = e instanceof Error ? `${e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e);
   return msg.split('\n')[0].slice(0, 200);
 }
+
+/** `--name=value` / `--flag` command-line arguments as an object; anything else is an error. */
+export function parseArgs(argv = process.argv.slice(2)) {
+  return Object.fromEntries(argv.map((a) => {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a}`);
+    return [m[1], m[2] ?? 'true'];
+  }));
+}
+
+/** A comma-separated option as a list (undefined when absent). */
+export const listArg = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);

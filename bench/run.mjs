@@ -14,20 +14,15 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
-  errorText, fmtDiff, fmtMs, fmtRatio, loadAverage, markdownTable, maxAbsDiff, maxAbsDiffAt, measure, timeOnce,
+  errorText, fmtDiff, listArg, parseArgs, fmtMs, fmtRatio, loadAverage, markdownTable, maxAbsDiff, maxAbsDiffAt, measure, timeOnce,
 } from './harness.mjs';
 import { byName, workloads } from './workloads.mjs';
 import { createKiln } from './peers/kiln.mjs';
 
 const startedAt = performance.now();
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-  if (!m) throw new Error(`unknown argument ${a}`);
-  return [m[1], m[2] ?? 'true'];
-}));
-const list = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
-const onlyWorkloads = list(args.only);
-const onlyPeers = list(args.peers);
+const args = parseArgs();
+const onlyWorkloads = listArg(args.only);
+const onlyPeers = listArg(args.peers);
 const targetMs = Number(args['target-ms'] ?? 1500);
 
 /** Peers, created lazily so a missing or broken package only loses its own columns. */

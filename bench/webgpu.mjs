@@ -23,18 +23,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { create, globals } from 'webgpu';
 import {
-  errorText, fmtDiff, fmtMs, fmtRatio, loadAverage, markdownTable, maxAbsDiff, maxAbsDiffAt, measure, median, timeOnce,
+  errorText, fmtDiff, listArg, parseArgs, fmtMs, fmtRatio, loadAverage, markdownTable, maxAbsDiff, maxAbsDiffAt, measure, median, timeOnce,
 } from './harness.mjs';
 import { byName, workloads } from './workloads.mjs';
 import { createTfjsWebgpu, installNavigatorGpu } from './peers/tfjs-webgpu.mjs';
 
 const startedAt = performance.now();
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-  if (!m) throw new Error(`unknown argument ${a}`);
-  return [m[1], m[2] ?? 'true'];
-}));
-const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+const args = parseArgs();
+const only = listArg(args.only);
 
 // measure() options per workload; one measured call is one interleaved pair (Kiln + TF.js).
 // Software WebGPU is slow (a 1024³ matmul takes seconds on lavapipe with 2 cores): the timed

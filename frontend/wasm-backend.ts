@@ -6,15 +6,10 @@
  * (each run copies inputs into the program's arena and copies outputs out).
  */
 import { instantiateProgram, isBinaryenLoaded, loadBinaryen, loadWabt, startThreads } from '../codegen-wasm/index.js';
-import {
-  type Attrs, GraphBuilder, type HostTensor, KilnError, type TensorType, formatType,
-} from '../ir/index.js';
+import { type HostTensor, KilnError } from '../ir/index.js';
 import { type Backend, type Executable, hostStorage, registerBackend } from './backend.js';
 import { Compilation, type CompileOptions } from './compile.js';
-
-
-/** Eager programs kept compiled; the least recently used ones are dropped beyond this. */
-const EAGER_CACHE_LIMIT = 1024;
+import { eagerRunner } from './eager.js';
 
 /** jit programs split their grids across the worker threads; eager one-op programs stay on one (their launches are too small to pay for the hand-off). */
 function executableOf(c: Compilation, threads?: number): Executable {
@@ -28,30 +23,12 @@ function executableOf(c: Compilation, threads?: number): Executable {
   };
 }
 
-function opGraph(op: string, inputs: readonly TensorType[], attrs: Attrs, outType: TensorType) {
-  const b = new GraphBuilder(op);
-  const params = inputs.map((t, k) => b.param(t, `x${k}`));
-  return b.build([b.op(op, params, attrs, outType)]);
-}
-
 export function createWasmBackend(): Backend {
   if (!isBinaryenLoaded()) throw new KilnError("the 'wasm' backend needs `await init('wasm')` first (it loads the compiler)");
-  const eager = new Map<string, Executable>();
   return {
     name: 'wasm',
     ...hostStorage,
-    execOp(op, inputs, attrs, outType) {
-      const key = `${op}|${JSON.stringify(attrs)}|${inputs.map((s) => formatType(s.type)).join(',')}|${formatType(outType)}`;
-      let exe = eager.get(key);
-      if (exe) {
-        eager.delete(key); // re-insert: Map order is recency
-      } else {
-        exe = executableOf(new Compilation(opGraph(op, inputs.map((s) => s.type), attrs, outType), { dump: false }), 1);
-        if (eager.size >= EAGER_CACHE_LIMIT) eager.delete(eager.keys().next().value!);
-      }
-      eager.set(key, exe);
-      return exe.run(inputs)[0];
-    },
+    execOp: eagerRunner((graph) => executableOf(new Compilation(graph, { dump: false }), 1)),
     compile(graph, options?: CompileOptions) {
       return executableOf(new Compilation(graph, options));
     },

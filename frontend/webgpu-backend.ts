@@ -5,9 +5,10 @@
  * there. Fusion respects the device's storage-buffer limit. `t.dataSync()` is not available.
  */
 import { type DeviceLimits, type KilnDevice, WgslProgramRunner, requestKilnDevice } from '../codegen-wgsl/index.js';
-import { type Attrs, GraphBuilder, type TensorType, formatType } from '../ir/index.js';
+import type { TensorType } from '../ir/index.js';
 import { type Backend, type Executable, type Storage, registerBackend } from './backend.js';
 import { Compilation, type CompileOptions } from './compile.js';
+import { eagerRunner } from './eager.js';
 
 interface GpuStorage extends Storage {
   readonly buffer: Promise<GPUBuffer>;
@@ -21,14 +22,6 @@ interface GpuStorage extends Storage {
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
   return p;
-}
-
-const EAGER_CACHE_LIMIT = 1024;
-
-function opGraph(op: string, inputs: readonly TensorType[], attrs: Attrs, outType: TensorType) {
-  const b = new GraphBuilder(op);
-  const params = inputs.map((t, k) => b.param(t, `x${k}`));
-  return b.build([b.op(op, params, attrs, outType)]);
 }
 
 export function createWebGpuBackend(kdev: KilnDevice): Backend {
@@ -71,7 +64,6 @@ export function createWebGpuBackend(kdev: KilnDevice): Backend {
     }, () => {});
   };
 
-  const eager = new Map<string, Executable>();
   return {
     name: 'webgpu',
     upload(type, data) {
@@ -83,17 +75,7 @@ export function createWebGpuBackend(kdev: KilnDevice): Backend {
       const size = type.shape.reduce((a, b) => a * b, 1);
       return kdev.readBuffer(await asGpu(s).buffer, type.dtype, size);
     },
-    execOp(op, inputs, attrs, outType) {
-      const key = `${op}|${JSON.stringify(attrs)}|${inputs.map((s) => formatType(s.type)).join(',')}|${formatType(outType)}`;
-      let exe = eager.get(key);
-      if (exe) eager.delete(key);
-      else {
-        exe = executableOf(new Compilation(opGraph(op, inputs.map((s) => s.type), attrs, outType), { dump: false, fusion }));
-        if (eager.size >= EAGER_CACHE_LIMIT) eager.delete(eager.keys().next().value!);
-      }
-      eager.set(key, exe);
-      return exe.run(inputs)[0];
-    },
+    execOp: eagerRunner((graph) => executableOf(new Compilation(graph, { dump: false, fusion }))),
     compile(graph, options?: CompileOptions) {
       return executableOf(new Compilation(graph, { ...options, fusion }));
     },
