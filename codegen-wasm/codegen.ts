@@ -14,6 +14,7 @@ import type { BufferBinding } from './context.js';
 import { WasmCodegenError } from './errors.js';
 import { ModuleHelpers } from './helpers.js';
 import { emitLaunchFunction, gridSizeOf } from './kernel.js';
+import { splitOuterLoop } from './outer-split.js';
 
 export const WASM_PAGE_BYTES = 65536;
 
@@ -122,8 +123,10 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
     const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
     const flags = { simd: options.simd ?? true };
     const launches = p.launches.map((launch, i): LaunchExport => {
-      const kernel = kernels.get(launch.kernel);
-      if (!kernel) throw new WasmCodegenError(`launch ${i} of @${p.name} names unknown kernel @${launch.kernel}`);
+      const declared = kernels.get(launch.kernel);
+      if (!declared) throw new WasmCodegenError(`launch ${i} of @${p.name} names unknown kernel @${launch.kernel}`);
+      // A module that can run on threads gets a grid for every big grid-less kernel.
+      const kernel = shared ? splitOuterLoop(declared) : declared;
       const exportName = exportNameFor(i, kernel.name);
       emitLaunchFunction(b, m, helpers, exportName, kernel, bindLaunch(p, kernel, launch.args, buffers), flags);
       m.addFunctionExport(exportName, exportName);

@@ -9,7 +9,7 @@
  * (a browser page that is not cross-origin isolated) the module's memory import is rewritten to
  * an unshared one and everything runs on the calling thread.
  */
-import { type DType, type TypedArray, byteSize, shortDType, typedArrayFor } from '../ir/dtype.js';
+import { type DType, type TypedArray, byteSize, copyTypedArray, shortDType, typedArrayFor } from '../ir/dtype.js';
 import type { BufferDecl, Program } from '../ir/loop.js';
 import { type CompiledWasmProgram, WASM_PAGE_BYTES } from './codegen.js';
 import { WasmCodegenError } from './errors.js';
@@ -33,9 +33,23 @@ export interface InstantiateOptions {
   readonly pool?: ThreadPool;
 }
 
+export interface RunOptions {
+  /**
+   * The caller promises never to modify the input arrays it passes: an input that is the very
+   * array written in the previous run is then not copied into the arena again (weights, or any
+   * tensor fed repeatedly, cost nothing after the first run).
+   */
+  readonly immutableInputs?: boolean;
+  /**
+   * Return views of the output buffers in the arena instead of copies. They are valid until
+   * the next run of this instance, which overwrites them.
+   */
+  readonly outputViews?: boolean;
+}
+
 export interface WasmProgramInstance {
-  /** Runs the program on inputs given in `program.inputs` order; returns copies of the outputs. */
-  run(inputs: readonly TypedArray[]): TypedArray[];
+  /** Runs the program on inputs given in `program.inputs` order; returns copies of the outputs (or views, see RunOptions). */
+  run(inputs: readonly TypedArray[], options?: RunOptions): TypedArray[];
   readonly memory: WasmMemory;
   /** The launch functions by export name: `(start, end)` over the flattened grid. */
   readonly launches: Readonly<Record<string, (start: number, end: number) => void>>;
@@ -89,8 +103,13 @@ export function instantiateProgram(p: Program, compiled: CompiledWasmProgram, op
   const inputs = p.inputs.map(decl);
   const outputs = p.outputs.map(decl);
 
-  /** The one place inputs are copied into the arena (later: skip resident inputs). */
-  const writeInputs = (values: readonly TypedArray[]): void => {
+  /**
+   * Per input, the array whose contents its arena buffer holds, when the caller said arrays are
+   * immutable (weakly held: the arena keeps no caller array alive).
+   */
+  const resident: (WeakRef<TypedArray> | undefined)[] = inputs.map(() => undefined);
+  /** The one place inputs are copied into the arena. */
+  const writeInputs = (values: readonly TypedArray[], immutable: boolean): void => {
     if (values.length !== inputs.length) throw new WasmCodegenError(`program @${p.name} takes ${inputs.length} inputs, got ${values.length}`);
     inputs.forEach((buf, i) => {
       const value = values[i];
@@ -99,7 +118,9 @@ export function instantiateProgram(p: Program, compiled: CompiledWasmProgram, op
         const got = dtype ? `${shortDType(dtype)}[${value.length}]` : `a ${value.constructor.name}`;
         throw new WasmCodegenError(`input ${i} (%${buf.name}) of @${p.name} must be ${shortDType(buf.dtype)}[${buf.size}] (${typedArrayFor(buf.dtype).name}), got ${got}`);
       }
+      if (immutable && resident[i]?.deref() === value) return;
       if (buf.size * byteSize(buf.dtype) > 0) viewOf(memory, buf).set(value);
+      resident[i] = immutable ? new WeakRef(value) : undefined;
     });
   };
 
@@ -127,12 +148,12 @@ export function instantiateProgram(p: Program, compiled: CompiledWasmProgram, op
     launches,
     shared: wantShared,
     view: (name) => viewOf(memory, decl(name)),
-    run(values) {
-      writeInputs(values);
+    run(values, runOptions = {}) {
+      writeInputs(values, runOptions.immutableInputs ?? false);
       const pool = poolFor();
       if (pool && registered) runThreaded(pool, registered);
       else runAll();
-      return outputs.map((buf) => viewOf(memory, buf).slice());
+      return outputs.map((buf) => (runOptions.outputViews ? viewOf(memory, buf) : copyTypedArray(viewOf(memory, buf))));
     },
     dispose() {
       registered?.pool.unload(registered);

@@ -2,7 +2,7 @@
  * The backend interface the frontend executes through, and the registry of backends.
  * A backend owns tensor storage, runs single ops (eager mode) and runs compiled graphs (jit).
  */
-import { type Attrs, type Graph, type HostTensor, KilnError, type TensorType, type TypedArray } from '../ir/index.js';
+import { type Attrs, type Graph, type HostTensor, KilnError, type TensorType, type TypedArray, copyTypedArray } from '../ir/index.js';
 
 /** A backend's handle to one tensor's storage. */
 export interface Storage {
@@ -87,7 +87,7 @@ export function backendInstance(name: string = getBackend()): Backend {
 /** Storage as host typed arrays (interp, wasm): copies in and out, freed by the garbage collector. */
 export const hostStorage = {
   upload: (type: TensorType, data: TypedArray): Storage => ({ type, data: data.slice() }) as HostTensor,
-  read: async (s: Storage): Promise<TypedArray> => (s as HostTensor).data.slice(),
-  readSync: (s: Storage): TypedArray => (s as HostTensor).data.slice(),
+  read: async (s: Storage): Promise<TypedArray> => copyTypedArray((s as HostTensor).data),
+  readSync: (s: Storage): TypedArray => copyTypedArray((s as HostTensor).data),
   release(): void {},
 } satisfies Pick<Backend, 'upload' | 'read' | 'readSync' | 'release'>;

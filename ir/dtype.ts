@@ -35,6 +35,11 @@ export function typedArrayFor(d: DType): TypedArrayCtor {
   }
 }
 
+/** A fresh copy of `a` (the constructor copies a view of shared memory faster than `slice`). */
+export function copyTypedArray<T extends TypedArray>(a: T): T {
+  return new (a.constructor as new (source: T) => T)(a);
+}
+
 export function allocArray(d: DType, n: number): TypedArray {
   return new (typedArrayFor(d))(n);
 }

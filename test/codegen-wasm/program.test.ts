@@ -150,6 +150,24 @@ describe('programs', () => {
     expect([...first]).toEqual([-1, -2, -3]);
   });
 
+  it('outputViews returns arena views (overwritten by the next run); immutableInputs skips re-copying the same array', () => {
+    const k = kernel('neg', [['x', 'int32', 3, 'r'], ['y', 'int32', 3, 'w']], [['i', 3]], [store('y', v('i'), unary('neg', load('x', 'int32', v('i'))))]);
+    const p = singleKernelProgram(k);
+    const instance = instantiateProgram(p, compileProgram(p));
+    const x = Int32Array.from([1, 2, 3]);
+    const view = instance.run([x], { outputViews: true })[0];
+    expect(view.buffer).toBe(instance.memory.buffer);
+    instance.run([Int32Array.from([7, 8, 9])], { outputViews: true });
+    expect([...view]).toEqual([-7, -8, -9]);
+    // Without the promise a mutated array is copied again; with it, the same array is not.
+    x[0] = 5;
+    expect([...instance.run([x])[0]]).toEqual([-5, -2, -3]);
+    expect([...instance.run([x], { immutableInputs: true })[0]]).toEqual([-5, -2, -3]);
+    x[0] = 6;
+    expect([...instance.run([x], { immutableInputs: true })[0]]).toEqual([-5, -2, -3]);
+    expect([...instance.run([Int32Array.from(x)], { immutableInputs: true })[0]]).toEqual([-6, -2, -3]);
+  });
+
   it('the runtime rejects inputs of the wrong count, dtype or length with a readable error', () => {
     const k = kernel('id', [['x', 'float32', 3, 'r'], ['y', 'float32', 3, 'w']], [['i', 3]], [store('y', v('i'), load('x', 'float32', v('i')))]);
     const p = singleKernelProgram(k);

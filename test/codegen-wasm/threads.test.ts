@@ -95,6 +95,17 @@ const gridOfOne = parseGraph(`graph @total(%x: f32[300]) -> (f32[]) {
   return %0
 }`);
 
+/** Grid-less kernels: codegen splits their outer loop into a grid (outer-split.ts). */
+const flatElementwise = parseGraph(`graph @flat(%x: f32[300,400]) -> (f32[300,400]) {
+  %0 = tanh %x : f32[300,400]
+  return %0
+}`);
+
+const rowSums = parseGraph(`graph @row_sums(%x: f32[512,128]) -> (f32[512]) {
+  %0 = reduce %x {op=sum, axes=[1]} : f32[512]
+  return %0
+}`);
+
 const zeroSize = parseGraph(`graph @empty(%x: f32[0,7]) -> (f32[0,7]) {
   %0 = exp %x : f32[0,7]
   return %0
@@ -111,6 +122,8 @@ const CASES: readonly Case[] = [
   { name: 'an MLP layer (matmul + bias + relu)', graph: mlpLayer(37, 64, 48), splits: true },
   { name: 'softmax over rows', graph: softmaxRows(29, 130), splits: true },
   { name: 'a multi-launch program with temps', graph: twoLayers, splits: true },
+  { name: 'a flat elementwise kernel (no grid of its own)', graph: flatElementwise, splits: true },
+  { name: 'row sums vectorized across rows (no grid of its own)', graph: rowSums, splits: true },
   { name: 'a grid of 1 (a full reduction)', graph: gridOfOne, splits: false },
   { name: 'a zero-size grid', graph: zeroSize, splits: false },
 ];
