@@ -7,7 +7,7 @@
  * loops to threads itself, so this is a wasm-only rewrite.
  */
 import type { Expr, Kernel, Stmt } from '../ir/loop.js';
-import { children, mapExpr, mapStmts } from '../ir/loop-walk.js';
+import { children, freshName, mapStmts, namesIn, substituteVar } from '../ir/loop-walk.js';
 
 /** Below this many innermost iterations a kernel is not worth handing to other threads. */
 const MIN_WORK = 1 << 15;
@@ -23,15 +23,13 @@ export function splitOuterLoop(kernel: Kernel): Kernel {
   const chunks = CHUNK_COUNTS.find((g) => extent % g === 0 && (extent / g) % loop.vec === 0 && extent / g >= MIN_CHUNK);
   if (chunks === undefined) return kernel;
   const chunk = extent / chunks;
-  const gridVar = { name: freshName(kernel, `${loop.var.name}_chunk`), extent: chunks };
+  const gridVar = { name: freshName(namesIn(kernel), `${loop.var.name}_chunk`), extent: chunks };
   const index: Expr = {
     kind: 'binary', dtype: 'int32', op: 'add',
     a: { kind: 'binary', dtype: 'int32', op: 'mul', a: { kind: 'var', dtype: 'int32', name: gridVar.name }, b: { kind: 'const', dtype: 'int32', value: chunk } },
     b: { kind: 'var', dtype: 'int32', name: loop.var.name },
   };
-  const memo = new Map<Expr, Expr>();
-  const substitute = (e: Expr): Expr => mapExpr(e, (x) => (x.kind === 'var' && x.name === loop.var.name ? index : x), memo);
-  const body = mapStmts(loop.body, substitute);
+  const body = mapStmts(loop.body, (e) => substituteVar(e, loop.var.name, index));
   return { ...kernel, grid: [gridVar], body: [{ ...loop, var: { ...loop.var, extent: chunk }, body }] };
 }
 
@@ -43,29 +41,4 @@ function workOf(stmts: readonly Stmt[]): number {
 function iterationsOf(e: Expr): number {
   const inner = Math.max(1, ...children(e).map(iterationsOf));
   return e.kind === 'reduce' ? e.vars.reduce((n, v) => n * v.extent, inner) : inner;
-}
-
-/** `base`, or `base_N`, whichever no variable, let or param of the kernel uses. */
-function freshName(kernel: Kernel, base: string): string {
-  const used = new Set<string>(kernel.params.map((p) => p.name));
-  const visitExpr = (e: Expr): void => {
-    if (e.kind === 'reduce') for (const v of e.vars) used.add(v.name);
-    children(e).forEach(visitExpr);
-  };
-  const visit = (stmts: readonly Stmt[]): void => {
-    for (const s of stmts) {
-      if (s.kind === 'for') {
-        used.add(s.var.name);
-        visit(s.body);
-      } else {
-        if (s.kind === 'let') used.add(s.name);
-        visitExpr(s.value);
-        if (s.kind === 'store') visitExpr(s.index);
-      }
-    }
-  };
-  visit(kernel.body);
-  let name = base;
-  for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
-  return name;
 }

@@ -1,5 +1,5 @@
 /** Basic traversals of loop-IR expressions and statements, shared by the passes and the codegens. */
-import type { Expr, Stmt } from './loop.js';
+import type { Expr, Kernel, Stmt } from './loop.js';
 
 /** Rebuilds `e` bottom-up with `f` applied to every node after its children (memoized by identity). */
 export function mapExpr(e: Expr, f: (e: Expr) => Expr, memo = new Map<Expr, Expr>()): Expr {
@@ -44,4 +44,40 @@ export function mapStmts(stmts: readonly Stmt[], f: (e: Expr) => Expr): Stmt[] {
       case 'for': return { ...s, body: mapStmts(s.body, f) };
     }
   });
+}
+
+/** `e` with every use of the variable `name` replaced by `by`. */
+export function substituteVar(e: Expr, name: string, by: Expr): Expr {
+  return mapExpr(e, (x) => (x.kind === 'var' && x.name === name ? by : x));
+}
+
+/** Every name a kernel binds: params, grid, loop and reduction variables, lets. */
+export function namesIn(kernel: Kernel): Set<string> {
+  const used = new Set<string>([...kernel.params.map((p) => p.name), ...kernel.grid.map((v) => v.name)]);
+  const visitExpr = (e: Expr): void => {
+    if (e.kind === 'reduce') for (const v of e.vars) used.add(v.name);
+    children(e).forEach(visitExpr);
+  };
+  const visit = (stmts: readonly Stmt[]): void => {
+    for (const s of stmts) {
+      if (s.kind === 'for') {
+        used.add(s.var.name);
+        visit(s.body);
+        continue;
+      }
+      if (s.kind === 'let') used.add(s.name);
+      else visitExpr(s.index);
+      visitExpr(s.value);
+    }
+  };
+  visit(kernel.body);
+  return used;
+}
+
+/** `base`, or `base_N`, whichever is not in `used`; the name is added to `used`. */
+export function freshName(used: Set<string>, base: string): string {
+  let name = base;
+  for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+  used.add(name);
+  return name;
 }
