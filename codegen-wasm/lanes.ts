@@ -233,6 +233,23 @@ export class Lanes {
     return this.binary(x, y, { f: [m.f32.max, m.f32x4.max], d: [m.f64.max, m.f64x2.max] });
   }
 
+  /**
+   * wasm's pseudo-minimum `y < x ? y : x` of f32 lanes: a NaN in x stays, and in SIMD it is one
+   * instruction where the IEEE min (NaN and -0 handling) costs several. For clamping to constants.
+   */
+  pmin(x: Val, y: Val): Val {
+    if (this.vector) return this.wrap('f', this.m.f32x4.pmin(x.one(), y.one()));
+    const [a, c] = [this.bind(x), this.bind(y)];
+    return this.select(this.lt(c, a), c, a);
+  }
+
+  /** wasm's pseudo-maximum `x < y ? y : x` of f32 lanes (see pmin). */
+  pmax(x: Val, y: Val): Val {
+    if (this.vector) return this.wrap('f', this.m.f32x4.pmax(x.one(), y.one()));
+    const [a, c] = [this.bind(x), this.bind(y)];
+    return this.select(this.lt(a, c), c, a);
+  }
+
   /** Unsigned integer (or condition) min/max. */
   minU(x: Val, y: Val): Val {
     return this.intMinMax(x, y, 'min', false);

@@ -7,16 +7,27 @@ export const F32_MIN_NORMAL = 1.1754943508222875e-38;
 export const TWO_POW_23 = 8388608;
 
 /**
- * p · 2^n for integer lanes n in [-252, 254], with one rounding: the scale is split in two
- * factors 2^⌊n/2⌋ · 2^⌈n/2⌉ that are each normal f32 numbers, so the first product is exact and
- * only the second rounds (into the subnormal range or to infinity when the result leaves f32).
+ * 2^e as f32 lanes for e in [-126, 127], from integer lanes n ≡ e modulo 2^9 (only the low 9 bits
+ * of n reach the exponent field).
+ */
+export function powerOfTwo(L: Lanes, n: Val): Val {
+  return fromExponentField(L, L.shl(n, 23));
+}
+
+/** 2^e from integer lanes holding e·2^23, e in [-126, 127]: e + 127 is the biased exponent. */
+const fromExponentField = (L: Lanes, field: Val): Val => L.asF(L.add(field, L.constI(0x3f800000)));
+
+/**
+ * p · 2^k with one rounding, for integer lanes n ≡ k modulo 2^10, k in [-252, 254]: the scale is
+ * split in two factors 2^⌊k/2⌋ · 2^⌈k/2⌉ that are each normal f32 numbers, so the first product
+ * is exact and only the second rounds (into the subnormal range or to infinity when the result
+ * leaves f32). n may carry a multiple of 2^10 on top of k: exp passes the bits of k + 1.5·2^23.
  */
 export function scaleByPowerOfTwo(L: Lanes, p: Val, n: Val): Val {
   const k = L.bind(n);
-  const half = L.bind(L.shrS(k, 1));
-  const rest = L.sub(k, half);
-  const factor = (e: Val): Val => L.asF(L.shl(L.add(e, L.constI(127)), 23));
-  return L.mul(L.mul(p, factor(half)), factor(rest));
+  const half = L.bind(L.shl(L.shrS(k, 1), 23)); // ⌊k/2⌋ in the exponent field
+  const rest = L.sub(L.shl(k, 23), half);
+  return L.mul(L.mul(p, fromExponentField(L, half)), fromExponentField(L, rest));
 }
 
 /**

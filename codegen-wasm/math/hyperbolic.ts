@@ -1,30 +1,25 @@
 /**
- * tanh and sigmoid in f32, both built on expCore.
+ * tanh and sigmoid in f32, both built on exp.ts.
  *
- * tanh: for |x| < 0.625, x + x·z·P(z) with z = x² and P a degree-4 minimax polynomial
- * (relative error 2^-27.8), so it is accurate near 0 (tanh(x) = x for tiny x, ±0 kept);
- * otherwise 1 - 2/(e^{2|x|} + 1) with the sign of x, which saturates to ±1 (e^{2|x|} overflows
- * to inf for |x| > 44.5 and 2/inf = 0). NaN stays NaN.
+ * tanh: with a = min(|x|, 10) and m = e^{2a} - 1 (expm1NonNegative, accurate as a → 0),
+ * tanh(a) = m/(m + 2), given the sign bit of x (so tanh(-0) = -0). One formula for the whole
+ * range: no polynomial for small |x| next to the exp path. Beyond 10, m/(m + 2) rounds to 1 like
+ * tanh itself. NaN stays NaN.
  *
  * sigmoid: with e = e^{-|x|} (never overflows), 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0, one
  * division for both, corrected for the rounding of 1 + e; it saturates to 1 and to 0 (through subnormal results, like the reference).
  */
-import { type Lanes, type Val, horner } from '../lanes.js';
-import { expCore } from './exp.js';
+import type { Lanes, Val } from '../lanes.js';
+import { expCore, expm1NonNegative } from './exp.js';
 
-const TANH_CUT = 0.625;
-/** (tanh(x)/x - 1)/x² ≈ P(x²) on [0, 0.625²] */
-const TANH_P = [-0.3333328068256378, 0.13331441581249237, -0.05373971536755562, 0.0206390880048275, -0.005704986862838268];
+const SIGN_BIT = 0x80000000 | 0;
 
 export function tanhCore(L: Lanes, xIn: Val): Val {
   const x = L.bind(xIn);
-  const a = L.bind(L.abs(x));
-  const z = L.bind(L.mul(a, a));
-  const small = L.add(a, L.mul(a, L.mul(z, horner(L, z, TANH_P, 'f'))));
-  const e = expCore(L, L.add(a, a));
-  const large = L.sub(L.constF(1), L.div(L.constF(2), L.add(e, L.constF(1))));
-  // Computed on |x| and given x's sign at the end, so tanh(-0) = -0.
-  return L.copysign(L.select(L.lt(a, L.constF(TANH_CUT)), small, large), x);
+  const a = L.bind(L.pmin(L.abs(x), L.constF(10)));
+  const m = L.bind(expm1NonNegative(L, L.add(a, a)));
+  const magnitude = L.div(m, L.add(m, L.constF(2)));
+  return L.asF(L.or(L.asI(magnitude), L.and(L.asI(x), L.constI(SIGN_BIT))));
 }
 
 export function sigmoidCore(L: Lanes, xIn: Val): Val {

@@ -12,7 +12,7 @@
  * | -------- | ---------------- | ------ | ----- | ------------------------------------------------------- |
  * | exp      | all f32          | 0.93   | 0.93  | Cody-Waite ln2 reduction, e^r = 1+r+r²Q(r) (deg 4)      |
  * | log      | all f32          | 0.74   | 0.74  | 2^e·m, m in [√½,√2); atanh form, deg-2 minimax in s²    |
- * | tanh     | all f32          | 1.21   | 1.21  | odd minimax below 0.625, 1 - 2/(e^2|x| + 1) above       |
+ * | tanh     | all f32          | 2.15   | 2.15  | m/(m + 2), m = e^2|x| - 1 from the exp reduction        |
  * | sigmoid  | all f32          | 1.74   | 1.74  | one e^-|x|; 1/(1+e) or e/(1+e), corrected for 1+e       |
  * | erf      | all f32          | 1.09   | 1.09  | odd minimax below 0.84, 1 - e^-x²·R(x) (deg 8) above    |
  * | sin, cos | all f32          | 0.50   | 0.50  | f64: 3-part π/2 (Payne-Hanek ≥ 2^28), f64 minimax       |
