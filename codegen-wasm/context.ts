@@ -56,6 +56,13 @@ export class Scope {
 export interface CodegenFlags {
   /** Emit SIMD for `vec=4` loops (default true). */
   readonly simd: boolean;
+  /**
+   * Keep float sums and products in the sequential order of the loop IR, bit-identical to the
+   * reference interpreters (default false: contiguous folds run in several vector accumulators,
+   * which reassociates them, as XLA, TF.js and ORT do). max, min and integer folds are exact in
+   * any order and are vectorized either way.
+   */
+  readonly exactReductions?: boolean;
 }
 
 export class KernelContext {

@@ -10,7 +10,8 @@ import { WasmCodegenError } from './errors.js';
 import { constantValue } from './expr-utils.js';
 import type { Val } from './lanes.js';
 import { constVal, emitBinary, emitCast, emitUnary, kindOf } from './ops.js';
-import { emitReduce } from './reduce.js';
+import { canVectorizeFold, emitContiguousReduce, emitReduce } from './reduce.js';
+import { isContiguousReduce, lowerVector } from './simd.js';
 
 export function lowerScalar(cx: KernelContext, e: Expr, scope: Scope): Val {
   const L = cx.L1;
@@ -40,8 +41,13 @@ export function lowerScalar(cx: KernelContext, e: Expr, scope: Scope): Val {
       const b = lowerScalar(cx, e.b, scope);
       return L.select(c, a, b);
     }
-    case 'reduce':
-      return emitReduce(cx, L, e, scope, (inner) => lowerScalar(cx, e.body, inner));
+    case 'reduce': {
+      const body = (inner: Scope): Val => lowerScalar(cx, e.body, inner);
+      if (canVectorizeFold(cx, e) && isContiguousReduce(e, scope)) {
+        return emitContiguousReduce(cx, e, scope, { vector: (inner) => lowerVector(cx, e.body, inner), scalar: body });
+      }
+      return emitReduce(cx, L, e, scope, body);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { BinaryOp, UnaryOp } from '../ir/loop.js';
 import { WasmCodegenError } from './errors.js';
 import type { ModuleHelpers } from './helpers.js';
 import type { Kind, Lanes, Val } from './lanes.js';
-import { type MathFunction, isMathFunction } from './math/index.js';
+import { MATH_FUNCTIONS, type MathFunction, isMathFunction } from './math/index.js';
 
 export function kindOf(d: DType): Kind {
   return d === 'float32' ? 'f' : d === 'bool' ? 'm' : 'i';
@@ -39,8 +39,11 @@ function fail(op: string, dtype: DType): never {
   throw new WasmCodegenError(`op ${op} is not defined for dtype ${dtype}`);
 }
 
+/** A transcendental: inline in vector code when it is short (MathDef.inline), else a helper call. */
 function callMath(cx: OpContext, fn: MathFunction, args: Val[]): Val {
-  return cx.L.call(cx.helpers.math(fn, cx.L.width), args, 'f');
+  const { L } = cx;
+  if (L.vector && MATH_FUNCTIONS[fn].inline) return MATH_FUNCTIONS[fn].build(L, args);
+  return L.call(cx.helpers.math(fn, L.width), args, 'f');
 }
 
 export function emitUnary(cx: OpContext, op: UnaryOp, dtype: DType, x: Val): Val {

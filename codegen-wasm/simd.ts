@@ -12,7 +12,9 @@
  * - a varying guard: per-lane `if`s, with a v128.load fast path when all four lanes are in bounds;
  * - arithmetic, compares (lane masks), select (bitselect), casts: f32x4/i32x4 ops via ops.ts,
  *   with per-lane scalar code where SIMD128 has no instruction (integer div, pow, float mod);
- * - reductions with a per-lane body: vector accumulators (lane = loop iteration);
+ * - reductions with a per-lane body: vector accumulators (lane = loop iteration), or, when
+ *   that would gather (a row per lane) but each lane's reduction is contiguous, one contiguous
+ *   vector reduction per lane (reduce.ts emitContiguousReduce);
  * - stores: v128.store when unit-stride, else one scalar store per lane (bool included).
  * Every construct has a vector form (per-lane scalar code at worst), so there is no whole-loop
  * scalar fallback; `compileProgram(p, { simd: false })` emits every loop as scalar code.
@@ -25,7 +27,7 @@ import { lowerScalar } from './expr.js';
 import { constantValue, containsLoad, freeNames } from './expr-utils.js';
 import type { Val } from './lanes.js';
 import { constVal, emitBinary, emitCast, emitUnary, kindOf } from './ops.js';
-import { emitReduce } from './reduce.js';
+import { type ReduceExpr, canVectorizeFold, emitReduce } from './reduce.js';
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 type LoadExpr = Extract<Expr, { kind: 'load' }>;
@@ -48,6 +50,90 @@ export function emitVectorizedFor(cx: KernelContext, s: ForStmt, scope: Scope, s
     new VectorLowering(cx).lowerStmts(s.body, inner);
   });
   fb.emitCountedLoop(counter, vectorEnd, extent, 1, () => scalarBody(scope.child().bind(s.var.name, { kind: 'scalar', local: counter, dtype: 'int32' })));
+}
+
+// ---- classification ---------------------------------------------------------------------------
+
+function isVarying(e: Expr, scope: Scope): boolean {
+  for (const name of freeNames(e)) {
+    const b = scope.lookup(name);
+    if (b && b.kind !== 'scalar') return true;
+  }
+  return false;
+}
+
+/** The coefficient of the loop variable in an affine integer index, or undefined if not affine. */
+function strideOf(e: Expr, scope: Scope): number | undefined {
+  switch (e.kind) {
+    case 'const': return 0;
+    case 'var': {
+      const b = scope.get(e.name);
+      return b.kind === 'lanes' ? 1 : b.kind === 'vector' ? strideOf(b.def, b.defScope) : 0;
+    }
+    case 'binary': {
+      if (e.op !== 'add' && e.op !== 'sub' && e.op !== 'mul') break;
+      const sa = strideOf(e.a, scope);
+      const sb = strideOf(e.b, scope);
+      if (sa === undefined || sb === undefined) return undefined;
+      if (e.op === 'add') return sa + sb;
+      if (e.op === 'sub') return sa - sb;
+      const ca = constantValue(e.a);
+      const cb = constantValue(e.b);
+      if (sa === 0 && sb === 0) return 0;
+      if (sa === 0 && ca !== undefined) return ca * sb;
+      if (sb === 0 && cb !== undefined) return sa * cb;
+      return undefined;
+    }
+    case 'cast':
+      if (e.x.dtype === 'int32' || e.x.dtype === 'uint32') return strideOf(e.x, scope);
+      break;
+    default:
+      break;
+  }
+  return isVarying(e, scope) ? undefined : 0;
+}
+
+/** A binding for analysis only: a name that is the same in every lane. */
+const UNIFORM = { kind: 'scalar', local: -1, dtype: 'int32' } as const;
+
+/**
+ * Whether every load in `e` reads one vector (unit stride in the lanes of `scope`) or one
+ * element for all lanes, with no per-lane guard: no gathers. Reduction variables inside `e` are
+ * the same in every lane.
+ */
+function readsContiguously(e: Expr, scope: Scope): boolean {
+  switch (e.kind) {
+    case 'const':
+    case 'var': return true;
+    case 'load': {
+      const stride = strideOf(e.index, scope);
+      return (stride === 0 || stride === 1) && !(e.guard && isVarying(e.guard, scope)) && readsContiguously(e.index, scope);
+    }
+    case 'unary':
+    case 'cast': return readsContiguously(e.x, scope);
+    case 'binary': return readsContiguously(e.a, scope) && readsContiguously(e.b, scope);
+    case 'select': return readsContiguously(e.cond, scope) && readsContiguously(e.a, scope) && readsContiguously(e.b, scope);
+    case 'reduce': {
+      const inner = scope.child();
+      for (const v of e.vars) inner.bind(v.name, UNIFORM);
+      return readsContiguously(e.body, inner);
+    }
+  }
+}
+
+/**
+ * Whether a reduction in scalar code (every name in `scope` the same in all lanes) reads
+ * contiguously along its innermost variable, so emitContiguousReduce can run it.
+ */
+export function isContiguousReduce(e: ReduceExpr, scope: Scope): boolean {
+  const inner = scope.child();
+  e.vars.forEach((v, i) => inner.bind(v.name, i === e.vars.length - 1 ? { kind: 'lanes', local: -1 } : UNIFORM));
+  return readsContiguously(e.body, inner);
+}
+
+/** `e` as a vector (SIMD code for the lanes bound in `scope`). */
+export function lowerVector(cx: KernelContext, e: Expr, scope: Scope): Val {
+  return new VectorLowering(cx).lowerToVector(e, scope);
 }
 
 class VectorLowering {
@@ -94,56 +180,34 @@ class VectorLowering {
     }
   }
 
-  // ---- classification -------------------------------------------------------------------------
-
-  private isVarying(e: Expr, scope: Scope): boolean {
-    for (const name of freeNames(e)) {
-      const b = scope.lookup(name);
-      if (b && b.kind !== 'scalar') return true;
-    }
-    return false;
-  }
-
-  /** The coefficient of the loop variable in an affine integer index, or undefined if not affine. */
-  private stride(e: Expr, scope: Scope): number | undefined {
-    switch (e.kind) {
-      case 'const': return 0;
-      case 'var': {
-        const b = scope.get(e.name);
-        return b.kind === 'lanes' ? 1 : b.kind === 'vector' ? this.stride(b.def, b.defScope) : 0;
-      }
-      case 'binary': {
-        if (e.op !== 'add' && e.op !== 'sub' && e.op !== 'mul') break;
-        const sa = this.stride(e.a, scope);
-        const sb = this.stride(e.b, scope);
-        if (sa === undefined || sb === undefined) return undefined;
-        if (e.op === 'add') return sa + sb;
-        if (e.op === 'sub') return sa - sb;
-        const ca = constantValue(e.a);
-        const cb = constantValue(e.b);
-        if (sa === 0 && sb === 0) return 0;
-        if (sa === 0 && ca !== undefined) return ca * sb;
-        if (sb === 0 && cb !== undefined) return sa * cb;
-        return undefined;
-      }
-      case 'cast':
-        if (e.x.dtype === 'int32' || e.x.dtype === 'uint32') return this.stride(e.x, scope);
-        break;
-      default:
-        break;
-    }
-    return this.isVarying(e, scope) ? undefined : 0;
-  }
-
   // ---- expressions ----------------------------------------------------------------------------
 
   private toVector(v: VVal): Val {
     return v.varying ? v.val : this.L4.broadcast(v.val);
   }
 
+  lowerToVector(e: Expr, scope: Scope): Val {
+    return this.toVector(this.lower(e, scope));
+  }
+
+  /**
+   * Whether the reduction `e`, which would gather across lanes (a row per lane, say), reads
+   * contiguously along its own innermost variable: then each lane runs it as a contiguous
+   * vector reduction (emitContiguousReduce through lowerLane) instead.
+   */
+  private runsPerLane(e: ReduceExpr, scope: Scope): boolean {
+    if (!canVectorizeFold(this.cx, e)) return false;
+    const point = scope.child();
+    for (const v of e.vars) point.bind(v.name, UNIFORM);
+    if (readsContiguously(e.body, point)) return false;
+    const lane = scope.child();
+    for (const name of freeNames(e)) if (scope.lookup(name)?.kind !== 'scalar') lane.bind(name, UNIFORM);
+    return isContiguousReduce(e, lane);
+  }
+
   private lower(e: Expr, scope: Scope): VVal {
     const { cx, L4 } = this;
-    if (!this.isVarying(e, scope)) return { varying: false, val: lowerScalar(cx, e, scope) };
+    if (!isVarying(e, scope)) return { varying: false, val: lowerScalar(cx, e, scope) };
     const ops = { L: L4, helpers: cx.helpers };
     const vec = (x: Expr): Val => this.toVector(this.lower(x, scope));
     const varying = (val: Val): VVal => ({ varying: true, val });
@@ -171,7 +235,8 @@ class VectorLowering {
         return varying(L4.select(c, a, b));
       }
       case 'reduce':
-        return varying(emitReduce(cx, L4, e, scope, (inner) => this.toVector(this.lower(e.body, inner))));
+        if (this.runsPerLane(e, scope)) return varying(L4.fromLanes(kindOf(e.dtype), [0, 1, 2, 3].map((l) => cx.L1.bind(this.lowerLane(e, scope, l)))));
+        return varying(emitReduce(cx, L4, e, scope, (inner) => this.lowerToVector(e.body, inner)));
       case 'load':
         return varying(this.load(e, scope));
       case 'const':
@@ -207,7 +272,7 @@ class VectorLowering {
   /** The index of each lane as scalar code, computed from an index vector when the index has no loads. */
   private laneIndices(index: Expr, scope: Scope): (lane: number) => Ref {
     const { L4 } = this;
-    if (!this.isVarying(index, scope)) {
+    if (!isVarying(index, scope)) {
       const idx = this.cx.L1.bind(lowerScalar(this.cx, index, scope));
       return () => idx.one();
     }
@@ -224,14 +289,14 @@ class VectorLowering {
     const buf = this.checkedBuffer(e.buffer, e.dtype);
     const kind = kindOf(e.dtype);
     const other = (): Val => constVal(L1, e.dtype, e.other ?? 0);
-    const unitStride = this.stride(e.index, scope) === 1;
+    const unitStride = strideOf(e.index, scope) === 1;
     const readAll = (): Val => {
       if (unitStride) return L4.wrap(kind, cx.loadVector(buf, this.lowerLane(e.index, scope, 0).one()));
       const index = this.laneIndices(e.index, scope);
       return L4.fromLanes(kind, [0, 1, 2, 3].map((l) => L1.bind(L1.wrap(kind, cx.loadScalar(buf, index(l))))));
     };
     if (!e.guard) return readAll();
-    if (!this.isVarying(e.guard, scope)) {
+    if (!isVarying(e.guard, scope)) {
       const guard = lowerScalar(cx, e.guard, scope).one();
       const { stmts, value } = cx.fb.capture(() => readAll().one());
       const then = cx.fb.seqValue(stmts, value, cx.b.v128);
@@ -264,13 +329,13 @@ class VectorLowering {
     const buf = this.checkedBuffer(s.buffer, s.value.dtype);
     if (buf.access === 'r') throw new WasmCodegenError(`kernel @${cx.kernelName} stores to read-only param %${s.buffer}`);
     const value = this.lower(s.value, scope);
-    if (!this.isVarying(s.index, scope)) {
+    if (!isVarying(s.index, scope)) {
       // Every lane writes the same element; sequentially the last lane's value remains.
       const v = value.varying ? L4.extract(value.val, 3) : value.val;
       cx.fb.emit(cx.storeScalar(buf, lowerScalar(cx, s.index, scope).one(), v.one()));
       return;
     }
-    if (this.stride(s.index, scope) === 1) {
+    if (strideOf(s.index, scope) === 1) {
       const v = L4.bind(this.toVector(value));
       cx.fb.emit(cx.storeVector(buf, this.lowerLane(s.index, scope, 0).one(), v.one()));
       return;

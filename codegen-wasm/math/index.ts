@@ -38,19 +38,24 @@ export type MathFunction = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sin' | 
 
 interface MathDef {
   readonly arity: 1 | 2;
+  /**
+   * Emitted inline in vector code rather than called: short straight-line code, whose constants
+   * the engine then keeps in registers across the loop instead of re-creating them per call.
+   */
+  readonly inline: boolean;
   build(L: Lanes, args: readonly Val[]): Val;
 }
 
 export const MATH_FUNCTIONS: Readonly<Record<MathFunction, MathDef>> = {
-  exp: { arity: 1, build: (L, [x]) => expCore(L, x) },
-  log: { arity: 1, build: (L, [x]) => logCore(L, x) },
-  tanh: { arity: 1, build: (L, [x]) => tanhCore(L, x) },
-  sigmoid: { arity: 1, build: (L, [x]) => sigmoidCore(L, x) },
-  erf: { arity: 1, build: (L, [x]) => erfCore(L, x) },
-  sin: { arity: 1, build: (L, [x]) => trigCore(L, x, 'sin') },
-  cos: { arity: 1, build: (L, [x]) => trigCore(L, x, 'cos') },
-  pow: { arity: 2, build: (L, [a, b]) => powCore(L, a, b) },
-  rsqrt: { arity: 1, build: (L, [x]) => rsqrtCore(L, x) },
+  exp: { arity: 1, inline: true, build: (L, [x]) => expCore(L, x) },
+  log: { arity: 1, inline: true, build: (L, [x]) => logCore(L, x) },
+  tanh: { arity: 1, inline: true, build: (L, [x]) => tanhCore(L, x) },
+  sigmoid: { arity: 1, inline: true, build: (L, [x]) => sigmoidCore(L, x) },
+  erf: { arity: 1, inline: true, build: (L, [x]) => erfCore(L, x) },
+  sin: { arity: 1, inline: false, build: (L, [x]) => trigCore(L, x, 'sin') },
+  cos: { arity: 1, inline: false, build: (L, [x]) => trigCore(L, x, 'cos') },
+  pow: { arity: 2, inline: false, build: (L, [a, b]) => powCore(L, a, b) },
+  rsqrt: { arity: 1, inline: true, build: (L, [x]) => rsqrtCore(L, x) },
 };
 
 export const MATH_FUNCTION_NAMES = Object.keys(MATH_FUNCTIONS) as MathFunction[];
