@@ -26,6 +26,11 @@ export interface CompileOptions {
   /** Emit SIMD code for `vec=4` loops (default true); false compiles them as scalar loops. */
   readonly simd?: boolean;
   /**
+   * Fold float sums and products in the sequential order of the loop IR, bit-identical to the
+   * reference evaluators (default false: several vector accumulators, see CodegenFlags).
+   */
+  readonly exactReductions?: boolean;
+  /**
    * Import a shared memory (default false), so the launch functions can run on worker threads
    * over one arena (`instantiateProgram(..., { threads })`). Enables the threads (atomics)
    * feature; the kernels themselves use no atomic instructions.
@@ -121,7 +126,7 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
     const helpers = new ModuleHelpers(b, m);
     const kernels = new Map(p.kernels.map((k) => [k.name, k]));
     const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
-    const flags = { simd: options.simd ?? true };
+    const flags = { simd: options.simd ?? true, exactReductions: options.exactReductions ?? false };
     const launches = p.launches.map((launch, i): LaunchExport => {
       const declared = kernels.get(launch.kernel);
       if (!declared) throw new WasmCodegenError(`launch ${i} of @${p.name} names unknown kernel @${launch.kernel}`);

@@ -62,7 +62,7 @@ export interface CodegenFlags {
    * which reassociates them, as XLA, TF.js and ORT do). max, min and integer folds are exact in
    * any order and are vectorized either way.
    */
-  readonly exactReductions?: boolean;
+  readonly exactReductions: boolean;
 }
 
 export class KernelContext {

@@ -22,7 +22,7 @@ export interface Backend {
   /** Synchronous read where the backend can block on its device; undefined otherwise. */
   readonly readSync?: (s: Storage) => TypedArray;
   execOp(op: string, inputs: readonly Storage[], attrs: Attrs, outType: TensorType): Storage;
-  compile(graph: Graph, options?: { dump?: string | false }): Executable;
+  compile(graph: Graph, options?: { dump?: string | false; exactReductions?: boolean }): Executable;
   release(s: Storage): void;
 }
 

@@ -18,6 +18,8 @@ export interface CompileOptions {
   dump?: string | false;
   /** Target constraints for fusion (WebGPU: the device's storage-buffer limit). */
   fusion?: FusionOptions;
+  /** wasm: fold float sums and products in sequential order (see codegen-wasm CompileOptions). */
+  exactReductions?: boolean;
 }
 
 let compilations = 0;
@@ -49,7 +51,7 @@ export class Compilation {
     if (!this.wasmModule) {
       const loop = this.loop;
       // Shared memory where the platform has it, so runs can split grids across worker threads.
-      this.wasmModule = compileProgram(loop.program, { shared: threadSupport().available });
+      this.wasmModule = compileProgram(loop.program, { shared: threadSupport().available, exactReductions: this.options.exactReductions });
       if (loop.ctx.dump) dumpStage(loop.ctx, 'wasm', 'wasm', `;; ${this.wasmModule.bytes.length} bytes of wasm; helpers: ${this.wasmModule.helpers.join(', ') || 'none'}\n`, 'txt');
     }
     return this.wasmModule;

@@ -26,6 +26,11 @@ export interface JitOptions {
   name?: string;
   /** Write every stage of each compilation as numbered files in this directory (also: KILN_DUMP). */
   dump?: string;
+  /**
+   * Fold float sums and products in sequential order on wasm, bit-identical to the `interp`
+   * backend (default false: vector accumulators, faster, rounded differently).
+   */
+  exactReductions?: boolean;
 }
 
 /** A traced function, ready to print or run; from `jit(fn).lower(...args)`. */
@@ -119,7 +124,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
     const backend = backendInstance();
     let exe = entry.executables.get(backend.name);
     if (!exe) {
-      exe = backend.compile(entry.graph, { dump: options.dump });
+      exe = backend.compile(entry.graph, { dump: options.dump, exactReductions: options.exactReductions });
       entry.executables.set(backend.name, exe);
     }
     const inputs = [...leaves, ...entry.captured].map((t) => storageOn(backend, t, 'jit'));

@@ -1,7 +1,8 @@
 /**
  * Kiln's f32 transcendental functions for generated wasm: each is written once against the
- * lane-generic builder (../lanes.ts) and emitted as a scalar f32 helper function and an f32x4
- * SIMD helper function, added to a module only when a kernel uses it.
+ * lane-generic builder (../lanes.ts) and emitted as a scalar f32 helper function, added to a
+ * module only when a kernel uses it, and in vector code inline (the short ones, MathDef.inline)
+ * or as an f32x4 helper function.
  *
  * Measured accuracy (test/codegen-wasm/math.test.ts: max error in f32 ulps against the float64
  * result, over 0.4M-2M points per function: edge cases, every 8192nd f32 bit pattern, dense

@@ -62,7 +62,7 @@ describe('splitOuterLoop', () => {
       const p = singleKernelProgram(k);
       const input = Float32Array.from({ length: p.buffers[1].size }, (_, i) => Math.sin(i) * 3);
       const want = evaluateProgram(p, [input]);
-      const compiled = compileProgram(p, { shared: true });
+      const compiled = compileProgram(p, { shared: true, exactReductions: true });
       const launch = compiled.exports.launches[0];
       expect(launch.gridSize).toBeGreaterThan(1);
       const instance = instantiateProgram(p, compiled, { threads: 1 });

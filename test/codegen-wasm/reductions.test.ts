@@ -5,19 +5,16 @@
  * zero, wrapping); float sums and products are reassociated, so they are checked against the
  * error bound of any summation order, and bit for bit under `exactReductions`.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import { evaluateProgram } from '../../ir/loop-eval.js';
 import type { Expr, Program, ReduceOp } from '../../ir/loop.js';
 import { loadBinaryen } from '../../codegen-wasm/binaryen.js';
 import { compileProgram } from '../../codegen-wasm/codegen.js';
 import { toWat } from '../../codegen-wasm/wat.js';
-import { withExactReductions } from './exact-reductions.js';
 import { add, i32, kernel, let_, load, loop, mismatches, mul, reduce, runWasm, singleKernelProgram, store, v } from './build.js';
 
-vi.mock('../../codegen-wasm/kernel.js', async (importOriginal) => (await import('./exact-reductions.js')).kernelWithFlagOverride(importOriginal));
-
-const runExact = (p: Program, inputs: readonly TypedArray[]): TypedArray[] => withExactReductions(() => runWasm(p, inputs));
+const runExact = (p: Program, inputs: readonly TypedArray[]): TypedArray[] => runWasm(p, inputs, { exactReductions: true });
 
 beforeAll(async () => {
   await loadBinaryen();
