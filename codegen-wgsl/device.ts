@@ -212,7 +212,10 @@ export class KilnDevice {
   }
 }
 
-function deviceLimitsOf(device: GPUDevice, gpu: GPU): DeviceLimits {
+/** Software adapters: Vulkan or D3D on the CPU (lavapipe reports architecture 'software'). */
+const CPU_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp/i;
+
+function deviceLimitsOf(device: GPUDevice, gpu: GPU, info: GPUAdapterInfo): DeviceLimits {
   const l = device.limits;
   const languageFeatures = (gpu as { wgslLanguageFeatures?: ReadonlySet<string> }).wgslLanguageFeatures;
   return {
@@ -223,6 +226,8 @@ function deviceLimitsOf(device: GPUDevice, gpu: GPU): DeviceLimits {
     maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
     subgroups: device.features.has('subgroups') && (languageFeatures?.has('subgroup_id') ?? false),
+    subgroupMinSize: Math.max(4, info.subgroupMinSize ?? 4),
+    cpuAdapter: info.isFallbackAdapter === true || CPU_ADAPTER.test(`${info.architecture} ${info.device} ${info.description}`),
   };
 }
 
@@ -250,5 +255,5 @@ export async function requestKilnDevice(gpu?: GPU, options: RequestDeviceOptions
     maxBufferSize: a.maxBufferSize,
   };
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'kiln' });
-  return new KilnDevice(found, adapter, device, deviceLimitsOf(device, found));
+  return new KilnDevice(found, adapter, device, deviceLimitsOf(device, found, adapter.info));
 }

@@ -18,6 +18,14 @@ export interface DeviceLimits {
    * reductions then combine within subgroups first.
    */
   readonly subgroups: boolean;
+  /** The smallest subgroup size the device may use (at least 4, WebGPU's minimum). */
+  readonly subgroupMinSize: number;
+  /**
+   * The adapter runs invocations as SIMD lanes on CPU cores (Mesa lavapipe, SwiftShader): workgroup
+   * memory is ordinary memory and every load whose address varies is a loop over lanes, so the
+   * tiled kernels load straight into registers instead of staging tiles (see tiling.ts).
+   */
+  readonly cpuAdapter: boolean;
 }
 
 /** The WebGPU spec's default limits, no subgroups. */
@@ -29,6 +37,8 @@ export const DEFAULT_DEVICE_LIMITS: DeviceLimits = {
   maxComputeWorkgroupsPerDimension: 65535,
   maxStorageBufferBindingSize: 134217728,
   subgroups: false,
+  subgroupMinSize: 4,
+  cpuAdapter: false,
 };
 
 /** The largest power of two workgroup size the limits allow, capped at 256. */

@@ -24,7 +24,9 @@ import { type LaunchBindings, bindGrid } from './shader.js';
 import type { DeviceLimits } from './limits.js';
 import { runtime } from './ops.js';
 import type { WgslKernel } from './program.js';
-import { type ForStmt, type LetStmt, type ReduceExpr, emitTiledKernel, envInsideReduce, matchReductionLoop, scopeAtReduce, substitute, threadTile, tilesFit } from './tiling.js';
+import {
+  type ForStmt, type LetStmt, type ReduceExpr, type TileShape, directTile, emitTiledKernel, envInsideReduce, matchReductionLoop, scopeAtReduce, substitute, threadTile, tilesFit,
+} from './tiling.js';
 
 type LoadExpr = Extract<Expr, { kind: 'load' }>;
 
@@ -77,16 +79,21 @@ function worthTiling(shape: MatmulShape): boolean {
   return shape.K >= 8 && shape.N >= 8 && shape.M >= 4;
 }
 
+/** The CPU adapters' direct tiles, else 2×2 outputs per thread in workgroup-memory tiles; undefined when neither fits. */
+function matmulTile(limits: DeviceLimits): TileShape | undefined {
+  const direct = directTile(limits);
+  if (direct) return direct;
+  const tile = threadTile(limits);
+  if (!tile || !tilesFit(tile.TY * 2, tile.TX * 2, tile.TK, limits)) return undefined;
+  return { ...tile, RM: 2, RN: 2, direct: false };
+}
+
 /** The tiled shader for a matmul-shaped kernel, or undefined when the kernel is not one. */
 export function emitTiledMatmul(kernel: Kernel, launch: LaunchBindings, limits: DeviceLimits, force: boolean): WgslKernel | undefined {
   const shape = matchMatmul(kernel, launch);
   if (!shape || (!force && !worthTiling(shape))) return undefined;
-  const tile = threadTile(limits);
+  const tile = matmulTile(limits);
   if (!tile) return undefined;
-  const { TX, TY, TK } = tile;
-  const RM = 2;
-  const RN = 2;
-  if (!tilesFit(TY * RM, TX * RN, TK, limits)) return undefined;
   const { M, N, K } = shape;
   const batchVars = kernel.grid.slice(0, -1);
   const batch = pointsOf(batchVars);
@@ -97,7 +104,7 @@ export function emitTiledMatmul(kernel: Kernel, launch: LaunchBindings, limits: 
     for (const [n, ident] of binds) em.bind(n, runtime(ident, 'int32', 1));
   };
   return emitTiledKernel(kernel, launch, limits, {
-    mapping: 'tiled-matmul', TX, TY, RM, RN, TK, M, N, K, batch, index: 'i32', hoistCol: false,
+    mapping: 'tiled-matmul', ...tile, M, N, K, batch, index: 'i32', hoistCol: false,
     loop: shape.loop, reduce: shape.reduce, row: shape.a, col: shape.b,
     bindBatch: (em) => bindGrid(em, { ...kernel, grid: batchVars }, 'batch'),
     bindRowLoad: (em) => bind(em, [[rowVar, 'gi'], [jVar, '0i'], [kVar, 'gk']]),

@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileProgramToWgsl } from '../../codegen-wgsl/codegen.js';
+import type { DeviceLimits } from '../../codegen-wgsl/limits.js';
 import { parseGraph } from '../../ir/parser.js';
 import { compileToProgram } from '../../passes/pipeline.js';
-import { expectExact, gpu, limitsWith, randomArray, runBoth, useGpu } from './harness.js';
+import { TILE_STRATEGIES, expectExact, gpu, limitsWith, randomArray, runBoth, useGpu } from './harness.js';
 
 interface ConvCase {
   readonly x: readonly number[];
@@ -61,11 +62,11 @@ function convGraph(c: ConvCase, epilogue = false): string {
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-async function check(c: ConvCase, what: string, opts: { epilogue?: boolean; mapping?: string; conv?: 'auto' | 'always' } = {}): Promise<void> {
+async function check(c: ConvCase, what: string, opts: { epilogue?: boolean; mapping?: string; conv?: 'auto' | 'always'; limits?: Partial<DeviceLimits> } = {}): Promise<void> {
   const p = compileToProgram(parseGraph(convGraph(c, opts.epilogue))).program;
   const inputs = [randomArray('float32', size(c.x), 1), randomArray('float32', size(c.w), 2, -1, 1)];
   if (opts.epilogue) inputs.push(randomArray('float32', c.w[c.w.length - 1], 3));
-  const { got, want, wgsl } = await runBoth(p, inputs, { conv: opts.conv ?? 'auto' });
+  const { got, want, wgsl } = await runBoth(p, inputs, { conv: opts.conv ?? 'auto' }, limitsWith(opts.limits));
   expect(wgsl.kernels.length, what).toBe(1);
   if (opts.mapping) expect(wgsl.kernels[0].mapping, what).toBe(opts.mapping);
   expectExact(got[0], want[0], what);
@@ -74,8 +75,11 @@ async function check(c: ConvCase, what: string, opts: { epilogue?: boolean; mapp
 describe('tiled conv', { timeout: 120_000 }, () => {
   useGpu();
 
-  it('standard NHWC 2-D conv (same padding) takes the tiled path and is bit-exact', async () => {
-    await check({ x: [2, 9, 9, 8], w: [3, 3, 8, 16], padding: [[1, 1], [1, 1]] }, 'same 3x3', { mapping: 'tiled-conv' });
+  it('standard NHWC 2-D conv (same padding) takes the tiled path and is bit-exact (every strategy)', async () => {
+    for (const { name, limits } of TILE_STRATEGIES) {
+      await check({ x: [2, 9, 9, 8], w: [3, 3, 8, 16], padding: [[1, 1], [1, 1]] }, `same 3x3, ${name}`, { mapping: 'tiled-conv', limits });
+      await check({ x: [1, 10, 10, 6], w: [3, 3, 6, 21], strides: [2, 2], padding: [[1, 1], [1, 1]] }, `conv+bias+relu stride 2, ${name}`, { epilogue: true, mapping: 'tiled-conv', limits });
+    }
   });
 
   it('stride 1 and 2; same, valid and asymmetric padding; batch > 1; channels off the tile grid', async () => {
@@ -115,7 +119,7 @@ describe('tiled conv', { timeout: 120_000 }, () => {
     const c: ConvCase = { x: [2, 9, 9, 8], w: [3, 3, 8, 16], padding: [[1, 1], [1, 1]] };
     const p = compileToProgram(parseGraph(convGraph(c))).program;
     const inputs = [randomArray('float32', size(c.x), 4), randomArray('float32', size(c.w), 5, -1, 1)];
-    const small = await runBoth(p, inputs, {}, limitsWith({ maxComputeInvocationsPerWorkgroup: 64, maxComputeWorkgroupSizeX: 64 }));
+    const small = await runBoth(p, inputs, {}, limitsWith({ maxComputeInvocationsPerWorkgroup: 64, maxComputeWorkgroupSizeX: 64, cpuAdapter: false }));
     expect(small.wgsl.kernels[0].mapping).toBe('tiled-conv');
     expect(small.wgsl.kernels[0].workgroupSize).toBe(64);
     expectExact(small.got[0], small.want[0], '8x8 threads');

@@ -46,6 +46,18 @@ export function limitsWith(overrides: Partial<DeviceLimits> = {}): DeviceLimits 
   return { ...gpu().limits, ...overrides };
 }
 
+/**
+ * The strategies of the tiled kernels, as limits overrides: direct loads with row values
+ * broadcast in subgroups (CPU adapters with subgroups; chunks of 8 k on lavapipe, of 4 for the
+ * smallest subgroups), direct loads without subgroups, and workgroup-memory tiles (GPUs).
+ */
+export const TILE_STRATEGIES: readonly { readonly name: string; readonly limits: Partial<DeviceLimits> }[] = [
+  { name: 'direct, subgroup broadcasts', limits: { cpuAdapter: true } },
+  { name: 'direct, subgroups of 4', limits: { cpuAdapter: true, subgroupMinSize: 4 } },
+  { name: 'direct, no subgroups', limits: { cpuAdapter: true, subgroups: false } },
+  { name: 'workgroup tiles', limits: { cpuAdapter: false } },
+];
+
 export interface GpuRun {
   readonly wgsl: WgslProgram;
   readonly got: TypedArray[];

@@ -9,7 +9,7 @@ import { compileProgramToWgsl } from '../../codegen-wgsl/codegen.js';
 import { parseGraph } from '../../ir/parser.js';
 import { compileToProgram } from '../../passes/pipeline.js';
 import { add, binary, f32, i32, let_, load, loop, mul, reduce, singleKernel, store, unary, v } from './build.js';
-import { expectExact, gpu, limitsWith, randomArray, runBoth, useGpu } from './harness.js';
+import { TILE_STRATEGIES, expectExact, gpu, limitsWith, randomArray, runBoth, useGpu } from './harness.js';
 
 function denseLayer(m: number, k: number, n: number) {
   return compileToProgram(parseGraph(`graph @layer(%x: f32[${m},${k}], %w: f32[${k},${n}], %b: f32[${n}]) -> (f32[${m},${n}]) {
@@ -25,14 +25,29 @@ function denseLayer(m: number, k: number, n: number) {
 describe('tiled matmul', { timeout: 120_000 }, () => {
   useGpu();
 
-  it('a dense layer with bias and relu takes the tiled path and is bit-exact (shapes off the tile grid)', async () => {
+  it('a dense layer with bias and relu takes the tiled path and is bit-exact (shapes off the tile grid, every strategy)', async () => {
+    // K = 29: chunks of 8 k and a tail of 5; K = 16: chunks only; K = 70 with 5 rows: clamped rows.
     for (const [m, k, n] of [[37, 29, 45], [64, 16, 32], [5, 70, 33]] as const) {
       const p = denseLayer(m, k, n);
       const inputs = [randomArray('float32', m * k, 1), randomArray('float32', k * n, 2), randomArray('float32', n, 3)];
-      const { got, want, wgsl } = await runBoth(p, inputs);
-      expect(wgsl.kernels[0].mapping, `${m}x${k}x${n}`).toBe('tiled-matmul');
-      expectExact(got[0], want[0], `${m}x${k}x${n}`);
+      for (const strategy of TILE_STRATEGIES) {
+        const what = `${m}x${k}x${n}, ${strategy.name}`;
+        const { got, want, wgsl } = await runBoth(p, inputs, {}, limitsWith(strategy.limits));
+        expect(wgsl.kernels[0].mapping, what).toBe('tiled-matmul');
+        expectExact(got[0], want[0], what);
+      }
     }
+  });
+
+  it('on a CPU adapter one workgroup is 8 invocations with direct loads; workgroup tiles elsewhere', () => {
+    const p = denseLayer(64, 32, 48);
+    const [direct] = compileProgramToWgsl(p, limitsWith({ cpuAdapter: true, subgroups: true }), {}).kernels;
+    expect(direct.workgroupSize).toBe(8);
+    expect(direct.code).toContain('subgroupBroadcast');
+    expect(direct.code).not.toContain('var<workgroup>');
+    const [tiles] = compileProgramToWgsl(p, limitsWith({ cpuAdapter: false }), {}).kernels;
+    expect(tiles.workgroupSize).toBe(256);
+    expect(tiles.code).toContain('var<workgroup>');
   });
 
   it('batched matmul tiles per batch point', async () => {
@@ -83,7 +98,7 @@ describe('tiled matmul', { timeout: 120_000 }, () => {
     for (const [m, k, n] of [[9, 3, 17], [12, 0, 10], [40, 50, 9]] as const) {
       const p = denseLayer(m, k, n);
       const inputs = [randomArray('float32', m * k, 11), randomArray('float32', k * n, 12), randomArray('float32', n, 13)];
-      const { got, want, wgsl } = await runBoth(p, inputs, { matmul: 'always' }, limitsWith({ maxComputeInvocationsPerWorkgroup: 64, maxComputeWorkgroupSizeX: 64 }));
+      const { got, want, wgsl } = await runBoth(p, inputs, { matmul: 'always' }, limitsWith({ maxComputeInvocationsPerWorkgroup: 64, maxComputeWorkgroupSizeX: 64, cpuAdapter: false }));
       expect(wgsl.kernels[0].mapping).toBe('tiled-matmul');
       expect(wgsl.kernels[0].workgroupSize).toBe(64);
       expectExact(got[0], want[0], `${m}x${k}x${n}`);
