@@ -7,7 +7,8 @@
  * workgroup-memory tiles of the row operand (TM×TK) and the column operand (TK×TN); on CPU
  * adapters with direct loads into registers (see directTile). The paths differ in how they match,
  * in how index variables are bound from the flat tile indices, and in the index type (matmul
- * indexes in i32, conv in u32). */
+ * indexes in i32, conv in u32).
+ */
 import type { Expr, Kernel, Stmt } from '../ir/loop.js';
 import { AffineScope, containsReduce, loopIsParallel, statementAccesses } from './analysis.js';
 import { KernelEmitter } from './emitter.js';
