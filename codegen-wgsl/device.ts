@@ -212,8 +212,8 @@ export class KilnDevice {
   }
 }
 
-/** Software adapters: Vulkan or D3D on the CPU (lavapipe reports architecture 'software'). */
-const CPU_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp/i;
+/** Software Vulkan adapters (lavapipe reports architecture 'software', device 'llvmpipe-…'). */
+const CPU_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
 
 function deviceLimitsOf(device: GPUDevice, gpu: GPU, info: GPUAdapterInfo): DeviceLimits {
   const l = device.limits;
