@@ -177,8 +177,9 @@ export function threadTile(limits: DeviceLimits): { TX: number; TY: number; TK: 
  * AVX2 vector and a load whose address varies across lanes costs a scalar load per lane, so the
  * kernel keeps loads per multiply-add low: 8×2 outputs per invocation (rows shared by the
  * workgroup, columns 8 apart), row values loaded once per subgroup and broadcast. Measured on
- * lavapipe (1024³): ~5× faster than the 32×32×16 workgroup-memory tiles; without subgroups 4×4
- * outputs with a row load per lane came out best (~3×).
+ * lavapipe (1024³, CPU time): ~8× less than the 32×32×16 workgroup-memory tiles, about the same
+ * for 6×2 up to 32×2 or 16×4 outputs (spills offset the saved loads) and for vec4 column loads;
+ * without subgroups 4×4 outputs with a row load per lane came out best (~5× less).
  */
 export function directTile(limits: DeviceLimits): TileShape | undefined {
   if (!limits.cpuAdapter || maxWorkgroupSize(limits) < 8) return undefined;
@@ -201,7 +202,7 @@ export interface TiledKernel extends TileShape {
   readonly batch: number;
   /** WGSL type of the flat indices gi, gj, gk, k0 and kk. */
   readonly index: 'i32' | 'u32';
-  /** Load b values once per kk before the rows of the product (instead of inline in each product). */
+  /** Workgroup tiles: load b values once per kk before the rows of the product (instead of inline in each product); direct loads always do. */
   readonly hoistCol: boolean;
   readonly loop: ForStmt;
   readonly reduce: ReduceExpr;

@@ -26,13 +26,13 @@ describe('tiled matmul', { timeout: 120_000 }, () => {
   useGpu();
 
   it('a dense layer with bias and relu takes the tiled path and is bit-exact (shapes off the tile grid, every strategy)', async () => {
-    // K = 29: chunks of 8 k and a tail of 5; K = 16: chunks only; K = 70 with 5 rows: clamped rows.
-    for (const [m, k, n] of [[37, 29, 45], [64, 16, 32], [5, 70, 33]] as const) {
+    // K = 29: chunks of 8 k and a tail of 5; K = 16: chunks only; K = 70 with 5 rows: clamped rows; K = 3: a tail only; K = 0.
+    for (const [m, k, n] of [[37, 29, 45], [64, 16, 32], [5, 70, 33], [9, 3, 17], [12, 0, 10]] as const) {
       const p = denseLayer(m, k, n);
       const inputs = [randomArray('float32', m * k, 1), randomArray('float32', k * n, 2), randomArray('float32', n, 3)];
       for (const strategy of TILE_STRATEGIES) {
         const what = `${m}x${k}x${n}, ${strategy.name}`;
-        const { got, want, wgsl } = await runBoth(p, inputs, {}, limitsWith(strategy.limits));
+        const { got, want, wgsl } = await runBoth(p, inputs, { matmul: 'always' }, limitsWith(strategy.limits));
         expect(wgsl.kernels[0].mapping, what).toBe('tiled-matmul');
         expectExact(got[0], want[0], what);
       }
