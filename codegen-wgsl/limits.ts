@@ -22,7 +22,7 @@ export interface DeviceLimits {
   readonly subgroupMinSize: number;
   /**
    * The adapter runs invocations as SIMD lanes on CPU cores (Mesa lavapipe, SwiftShader): workgroup
-   * memory is ordinary memory and every load whose address varies is a loop over lanes, so the
+   * memory is ordinary memory and a load from a computed address is a loop over the lanes, so the
    * tiled kernels load straight into registers instead of staging tiles (see tiling.ts).
    */
   readonly cpuAdapter: boolean;

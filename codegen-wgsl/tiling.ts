@@ -174,9 +174,11 @@ export function threadTile(limits: DeviceLimits): { TX: number; TY: number; TK: 
 
 /**
  * The tile shape on a CPU adapter, else undefined. There a workgroup of 8 invocations is one
- * AVX2 vector and a load whose address varies across lanes costs a scalar load per lane, so the
- * kernel keeps loads per multiply-add low: 8×2 outputs per invocation (rows shared by the
- * workgroup, columns 8 apart), row values loaded once per subgroup and broadcast. Measured on
+ * AVX2 vector, and a load from a computed address is a loop of bounds-checked scalar loads over
+ * the lanes, even when all lanes read the same element (lavapipe only broadcasts loads from
+ * constant addresses). So the kernel keeps loads per multiply-add low: 8×2 outputs per invocation
+ * (rows shared by the workgroup, columns 8 apart), and each row value is loaded by one lane of a
+ * subgroup and broadcast. Measured on
  * lavapipe (1024³, CPU time): ~8× less than the 32×32×16 workgroup-memory tiles, about the same
  * for 6×2 up to 32×2 or 16×4 outputs (spills offset the saved loads) and for vec4 column loads;
  * without subgroups 4×4 outputs with a row load per lane came out best (~5× less).
