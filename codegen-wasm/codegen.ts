@@ -54,6 +54,8 @@ export interface LaunchExport {
   readonly gridExtents: readonly number[];
   /** Number of flattened grid iterations: the valid `end` of a full call. */
   readonly gridSize: number;
+  /** Whether the launch runs register-tiled matmul code (microkernel.ts). */
+  readonly tiled: boolean;
 }
 
 export interface CompiledWasmProgram {
@@ -133,9 +135,9 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
       // A module that can run on threads gets a grid for every big grid-less kernel.
       const kernel = shared ? splitOuterLoop(declared) : declared;
       const exportName = exportNameFor(i, kernel.name);
-      emitLaunchFunction(b, m, helpers, exportName, kernel, bindLaunch(p, kernel, launch.args, buffers), flags);
+      const tiled = emitLaunchFunction(b, m, helpers, exportName, kernel, bindLaunch(p, kernel, launch.args, buffers), flags);
       m.addFunctionExport(exportName, exportName);
-      return { exportName, kernel: kernel.name, args: launch.args, gridExtents: kernel.grid.map((v) => v.extent), gridSize: gridSizeOf(kernel) };
+      return { exportName, kernel: kernel.name, args: launch.args, gridExtents: kernel.grid.map((v) => v.extent), gridSize: gridSizeOf(kernel), tiled };
     });
     const calls = launches.filter((l) => l.gridSize > 0).map((l) => m.call(l.exportName, [m.i32.const(0), m.i32.const(l.gridSize)], b.none));
     m.addFunction('run', b.none, b.none, [], calls.length === 0 ? m.nop() : m.block(null, calls, b.none));

@@ -83,8 +83,8 @@ describe('programs', () => {
     expect(WasmModule.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     expect(WasmModule.exports(module).map((e) => e.name).sort()).toEqual(['launch0_dense_relu', 'launch1_row_sum_scaled', 'run']);
     expect(compiled.exports.launches).toEqual([
-      { exportName: 'launch0_dense_relu', kernel: 'dense_relu', args: ['x', 'w', 'b', 'h'], gridExtents: [3], gridSize: 3 },
-      { exportName: 'launch1_row_sum_scaled', kernel: 'row_sum_scaled', args: ['h', 'scale', 'y'], gridExtents: [3], gridSize: 3 },
+      { exportName: 'launch0_dense_relu', kernel: 'dense_relu', args: ['x', 'w', 'b', 'h'], gridExtents: [3], gridSize: 3, tiled: true },
+      { exportName: 'launch1_row_sum_scaled', kernel: 'row_sum_scaled', args: ['h', 'scale', 'y'], gridExtents: [3], gridSize: 3, tiled: false },
     ]);
     expect(compiled.memory).toEqual({ module: 'env', name: 'memory', minPages: 1, arenaBytes: p.arenaBytes });
   });
