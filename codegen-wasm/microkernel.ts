@@ -13,12 +13,13 @@
  *
  * Bit-exactness: every output element still folds its terms in the reduction's order, one f32
  * mul and one f32 add per term (acc + A·B, the operands in the IR's order), exactly like the
- * per-iteration lowering; the epilogue and A go through the existing expression lowering.
+ * per-iteration lowering. The epilogue and A go through the existing expression lowering, except
+ * that an A which is a plain load becomes one load-and-splat of the same value.
  *
  * Columns: tiles of NR, one narrower tile for the rest of the multiple of 4, and the last N mod 4
  * columns through the per-iteration lowering. Rows: tiles of MR within [start, end), then single
- * rows. The NR-wide tiles are grouped into column blocks whose B panel (K × block width) stays
- * in the L2 cache while every row of the range goes through the block.
+ * rows. When B is large, the reduction is cut into blocks (see ReductionBlock) so the part of B
+ * in use stays in the L2 cache while every tile of the range goes through it.
  */
 import type { Expr, Kernel, Stmt } from '../ir/loop.js';
 import { children, mapExpr } from '../passes/loop/walk.js';
@@ -31,11 +32,15 @@ import { GridCursor, LAUNCH_RANGE } from './grid.js';
 import { constVal, kindOf } from './ops.js';
 import { lowerStmts } from './stmt.js';
 
-/** Rows (grid iterations) per tile. */
-export const MR = 4;
-/** Columns per tile (NR / 4 vectors). MR·NR/4 accumulators + NR/4 B vectors + 1 splat fit x64's 16 vector registers. */
-export const NR = 8;
-/** Bytes of B per column block: the B panel should stay in a core's L2 cache. */
+/**
+ * Tile shape, rows (grid iterations) × columns: 8 accumulators + 4 B vectors + 1 splat stay in
+ * x64's 16 vector registers. Measured with V8 against 4×8, 6×8, 5×8, 4×12, 3×12, 3×16, 2×12,
+ * 2×20, 2×24 and 1×32, 2×16 was fastest on matmul, dense and conv launches: few address streams
+ * per step, and a guarded conv A operand is evaluated once per 16 columns.
+ */
+export const MR = 2;
+export const NR = 16;
+/** Bytes of B per reduction block: the part of B that all tiles of a launch range fold before moving on stays in L2. */
 const BLOCK_BYTES = 256 * 1024;
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
@@ -56,6 +61,8 @@ export interface MatmulKernel {
   /** Whether the IR multiplies A·B (else B·A). */
   readonly aFirst: boolean;
   readonly store: StoreStmt;
+  /** Whether partial sums may wait in the output elements (f32, and the epilogue does not read the output). */
+  readonly partialSums: boolean;
 }
 
 /** The kernel as a MatmulKernel when it has the microkernel shape (see the file comment). */
@@ -72,7 +79,7 @@ export function matchMicrokernel(kernel: Kernel, buffers: ReadonlyMap<string, Bu
   const j = loop.var.name;
   const reduceVars = new Set(reduce.vars.map((v) => v.name));
   const isB = (e: Expr): e is LoadExpr =>
-    e.kind === 'load' && !e.guard && unitStride(e.index, j) && [...freeNames(e.index)].every((n) => n === j || reduceVars.has(n));
+    e.kind === 'load' && !e.guard && buffers.get(e.buffer)?.dtype === 'float32' && unitStride(e.index, j) && [...freeNames(e.index)].every((n) => n === j || reduceVars.has(n));
   const aFirst = isB(product.b);
   const [a, b] = aFirst ? [product.a, product.b] : [product.b, product.a];
   if (!isB(b) || freeNames(a).has(j)) return undefined;
@@ -81,7 +88,8 @@ export function matchMicrokernel(kernel: Kernel, buffers: ReadonlyMap<string, Bu
   if (!unitStride(store.index, j) || freeNames(store.index).has(def.name) || indexUses(store.value, def.name)) return undefined;
   const out = buffers.get(store.buffer);
   if (!out || loadedBuffers(product).some((name) => overlaps(out, buffers.get(name)))) return undefined;
-  return { lets, loop, sum: def.name, reduce, a, b, aFirst, store };
+  const partialSums = out.dtype === 'float32' && !loadedBuffers(store.value).some((name) => overlaps(out, buffers.get(name)));
+  return { lets, loop, sum: def.name, reduce, a, b, aFirst, store, partialSums };
 }
 
 /** Emits the tiled launch over the (non-empty, clamped) launch range. */
@@ -93,38 +101,76 @@ export function emitTiledLaunch(cx: KernelContext, kernel: Kernel, mk: MatmulKer
   const cursor = new GridCursor(fb, kernel);
   const get = (local: number) => m.local.get(local, b.i32);
 
-  if (mainEnd > 0) {
-    const reduceSize = mk.reduce.vars.reduce((k, v) => k * v.extent, 1);
-    const blockWidth = Math.max(NR, Math.floor(BLOCK_BYTES / (4 * Math.max(reduceSize, 1)) / NR) * NR);
-    const block = fb.addLocal(b.i32);
-    const blockEnd = fb.addLocal(b.i32);
+  if (vectorEnd > 0) {
     const column = fb.addLocal(b.i32);
-    fb.emit(m.local.set(block, m.i32.const(0)));
-    emitLoop(cx, () => {
-      fb.emit(m.local.set(blockEnd, m.i32.add(get(block), m.i32.const(blockWidth))));
-      fb.emit(m.local.set(blockEnd, m.select(m.i32.lt_s(get(blockEnd), m.i32.const(mainEnd)), get(blockEnd), m.i32.const(mainEnd))));
+    emitReductionBlocks(cx, mk, (block) =>
       emitRows(cx, cursor, mk, (rows) => {
-        fb.emit(m.local.set(column, get(block)));
-        emitLoop(cx, () => {
-          emitTile(cx, mk, rows, column, NR / 4);
-          fb.emit(m.local.set(column, m.i32.add(get(column), m.i32.const(NR))));
-          return m.i32.lt_s(get(column), get(blockEnd));
-        });
-      });
-      fb.emit(m.local.set(block, m.i32.add(get(block), m.i32.const(blockWidth))));
-      return m.i32.lt_s(get(block), m.i32.const(mainEnd));
-    });
+        if (mainEnd > 0) {
+          fb.emit(m.local.set(column, m.i32.const(0)));
+          emitLoop(cx, () => {
+            emitTile(cx, mk, rows, column, NR / 4, block);
+            fb.emit(m.local.set(column, m.i32.add(get(column), m.i32.const(NR))));
+            return m.i32.lt_s(get(column), m.i32.const(mainEnd));
+          });
+        }
+        if (vectorEnd > mainEnd) {
+          fb.emit(m.local.set(column, m.i32.const(mainEnd)));
+          emitTile(cx, mk, rows, column, (vectorEnd - mainEnd) / 4, block);
+        }
+      }),
+    );
   }
-  if (mainEnd < n) {
-    const column = fb.addLocal(b.i32);
-    emitRows(cx, cursor, mk, (rows) => {
-      if (vectorEnd > mainEnd) {
-        fb.emit(m.local.set(column, m.i32.const(mainEnd)));
-        emitTile(cx, mk, rows, column, (vectorEnd - mainEnd) / 4);
-      }
-      if (n > vectorEnd) for (const row of rows) emitTailColumns(cx, mk, row, vectorEnd);
-    });
+  if (n > vectorEnd) emitRows(cx, cursor, mk, (rows) => rows.forEach((row) => emitTailColumns(cx, mk, row, vectorEnd)));
+}
+
+// ---- reduction blocks -----------------------------------------------------------------------------
+
+/**
+ * A range of the first reduction variable, [start, end) in locals, that every tile of the launch
+ * range folds before the next range starts, so that part of B stays in the L2 cache. Between
+ * ranges the partial sums wait in the output elements, as f32 like the accumulators themselves,
+ * so the fold order and the result do not change; the epilogue runs after the last range. (Each
+ * grid iteration and column stores its own element, as independent grid iterations do.)
+ */
+interface ReductionBlock {
+  readonly start: number;
+  readonly end: number;
+  /** Locals: whether the range is the first / the last (undefined: one range covers everything). */
+  readonly first?: number;
+  readonly last?: number;
+}
+
+/** Runs `body` once per reduction block (once in all when B is small or partial sums cannot be kept in the output). */
+function emitReductionBlocks(cx: KernelContext, mk: MatmulKernel, body: (block: ReductionBlock) => void): void {
+  const { fb, m, b } = cx;
+  const i32 = (local: number) => m.local.get(local, b.i32);
+  const [outer, ...inner] = mk.reduce.vars;
+  const extent = outer?.extent ?? 1;
+  const stepSize = 4 * mk.loop.var.extent * inner.reduce((k, v) => k * v.extent, 1);
+  const blockSteps = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(stepSize, 1)));
+  const start = fb.addLocal(b.i32);
+  const end = fb.addLocal(b.i32);
+  if (blockSteps >= extent || !mk.partialSums) {
+    fb.emit(m.local.set(start, m.i32.const(0)));
+    fb.emit(m.local.set(end, m.i32.const(extent)));
+    body({ start, end });
+    return;
   }
+  // Equal blocks (the last one at most `blocks - 1` steps shorter).
+  const blocks = Math.ceil(extent / blockSteps);
+  const size = Math.ceil(extent / blocks);
+  const first = fb.addLocal(b.i32);
+  const last = fb.addLocal(b.i32);
+  fb.emit(m.local.set(start, m.i32.const(0)));
+  emitLoop(cx, () => {
+    fb.emit(m.local.set(end, m.i32.add(i32(start), m.i32.const(size))));
+    fb.emit(m.local.set(last, m.i32.ge_s(i32(end), m.i32.const(extent))));
+    fb.emit(m.local.set(end, m.select(i32(last), m.i32.const(extent), i32(end))));
+    fb.emit(m.local.set(first, m.i32.eqz(i32(start))));
+    body({ start, end, first, last });
+    fb.emit(m.local.set(start, i32(end)));
+    return m.i32.eqz(i32(last));
+  });
 }
 
 // ---- rows ------------------------------------------------------------------------------------------
@@ -176,13 +222,20 @@ function bindLets(cx: KernelContext, lets: readonly LetStmt[], outer: Scope): Sc
 
 // ---- tiles -----------------------------------------------------------------------------------------
 
-/** One tile: `rows` × `vectors`·4 columns from the column in local `column`, reduction and epilogue. */
-function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], column: number, vectors: number): void {
+/** One tile: `rows` × `vectors`·4 columns from the column in local `column`, over one reduction block. */
+function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], column: number, vectors: number, block: ReductionBlock): void {
   const { fb, m, b, L1, L4 } = cx;
-  const acc = rows.map(() =>
-    Array.from({ length: vectors }, () => {
+  const { first, last } = block;
+  const out = cx.buffer(mk.store.buffer);
+  const j = mk.loop.var.name;
+  // Where the partial sums of each row wait between reduction blocks: its output elements.
+  const partials = first === undefined ? [] : rows.map((row) => L1.bind(lowerScalar(cx, mk.store.index, row.child().bind(j, { kind: 'scalar', local: column, dtype: 'int32' }))));
+  const partialAt = (v: number): BufferBinding => ({ ...out, offset: out.offset + 16 * v });
+  const acc = rows.map((_, r) =>
+    Array.from({ length: vectors }, (_, v) => {
       const local = fb.addLocal(b.v128);
-      fb.emit(m.local.set(local, L4.broadcast(constVal(L1, 'float32', mk.reduce.init)).one()));
+      const init = L4.broadcast(constVal(L1, 'float32', mk.reduce.init)).one();
+      fb.emit(m.local.set(local, first === undefined ? init : m.if(m.local.get(first, b.i32), init, cx.loadVector(partialAt(v), partials[r].one()))));
       return L4.fromLocals('f', [local]);
     }),
   );
@@ -191,32 +244,84 @@ function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], c
     mk.reduce.vars.forEach((v, i) => scope.bind(v.name, { kind: 'scalar', local: counters[i], dtype: 'int32' }));
     return scope;
   };
-  const bScope = withCounters(new Scope()).bind(mk.loop.var.name, { kind: 'scalar', local: column, dtype: 'int32' });
-  const aScopes = rows.map((row) => withCounters(row.child()));
+  const innermost = mk.reduce.vars[mk.reduce.vars.length - 1]?.name;
   const bBuffer = cx.buffer(mk.b.buffer);
+  const bAddress = addressStream(cx, mk.b.index, withCounters(new Scope()).bind(j, { kind: 'scalar', local: column, dtype: 'int32' }), innermost);
+  const aScopes = rows.map((row) => withCounters(row.child()));
+  // A plain load of A is one load-and-splat from a strided address; anything else goes through the expression lowering.
+  const aLoad = mk.a.kind === 'load' && !mk.a.guard && cx.buffer(mk.a.buffer).dtype === 'float32' ? mk.a : undefined;
+  const aAddresses = aLoad ? aScopes.map((scope) => addressStream(cx, aLoad.index, scope, innermost)) : [];
+  const streams = [bAddress, ...aAddresses];
 
   const step = (): void => {
-    const index = L1.bind(lowerScalar(cx, mk.b.index, bScope));
-    const bs = Array.from({ length: vectors }, (_, v) => L4.bind(L4.wrap('f', cx.loadVector({ ...bBuffer, offset: bBuffer.offset + 16 * v }, index.one()))));
+    const bs = Array.from({ length: vectors }, (_, v) => L4.bind(L4.wrap('f', m.v128.load(bBuffer.offset + 16 * v, 4, bAddress.address()))));
     aScopes.forEach((scope, r) => {
-      const a = L4.bind(L4.broadcast(lowerScalar(cx, mk.a, scope)));
+      const splat = aLoad ? L4.wrap('f', m.v128.load32_splat(cx.buffer(aLoad.buffer).offset, 4, aAddresses[r].address())) : L4.broadcast(lowerScalar(cx, mk.a, scope));
+      const a = L4.bind(splat);
       bs.forEach((bv, v) => L4.assign(acc[r][v], L4.add(acc[r][v], mk.aFirst ? L4.mul(a, bv) : L4.mul(bv, a))));
     });
   };
+  // Loops over the reduction variables; the first one over the block's range.
+  const i32 = (local: number) => m.local.get(local, b.i32);
   const nest = (depth: number): void => {
     if (depth === counters.length) return step();
-    fb.emitCountedLoop(counters[depth], 0, mk.reduce.vars[depth].extent, 1, () => nest(depth + 1));
+    const counter = counters[depth];
+    const end = () => (depth === 0 ? i32(block.end) : m.i32.const(mk.reduce.vars[depth].extent));
+    const innermostLoop = depth === counters.length - 1;
+    fb.emit(m.local.set(counter, depth === 0 ? i32(block.start) : m.i32.const(0)));
+    if (innermostLoop) streams.forEach((s) => s.start());
+    const loop = fb.captureBlock(() =>
+      emitLoop(cx, () => {
+        if (innermostLoop) {
+          step();
+          streams.forEach((s) => s.advance());
+        } else nest(depth + 1);
+        fb.emit(m.local.set(counter, m.i32.add(i32(counter), m.i32.const(1))));
+        return m.i32.lt_s(i32(counter), end());
+      }),
+    );
+    fb.emit(m.if(m.i32.lt_s(i32(counter), end()), loop));
   };
   nest(0);
 
-  rows.forEach((row, r) =>
-    acc[r].forEach((sum, v) => {
-      const scope = row.child()
-        .bind(mk.sum, { kind: 'vector', local: sum.locals![0], dtype: 'float32', def: mk.reduce, defScope: row })
-        .bind(TILE_COLUMN, { kind: 'scalar', local: column, dtype: 'int32' });
-      lowerStmts(cx, [epilogueLoop(mk, v)], scope);
-    }),
+  const epilogue = fb.captureBlock(() =>
+    rows.forEach((row, r) =>
+      acc[r].forEach((sum, v) => {
+        // `def` feeds only stride analysis of indices, and no index uses the sum (matchMicrokernel).
+        const scope = row.child()
+          .bind(mk.sum, { kind: 'vector', local: sum.locals![0], dtype: 'float32', def: mk.reduce, defScope: row })
+          .bind(TILE_COLUMN, { kind: 'scalar', local: column, dtype: 'int32' });
+        lowerStmts(cx, [epilogueLoop(mk, v)], scope);
+      }),
+    ),
   );
+  if (last === undefined) return fb.emit(epilogue);
+  const keep = rows.flatMap((_, r) => acc[r].map((sum, v) => cx.storeVector(partialAt(v), partials[r].one(), sum.one())));
+  fb.emit(m.if(m.local.get(last, b.i32), epilogue, fb.seq(keep)));
+}
+
+/**
+ * The byte address of a load, `index` · 4, in a scope. When the index is affine in the innermost
+ * reduction variable the address lives in a local: set at the innermost loop's start, advanced
+ * by a constant per step. Otherwise it is computed from the index at every use.
+ */
+interface AddressStream {
+  start(): void;
+  address(): Ref;
+  advance(): void;
+}
+
+function addressStream(cx: KernelContext, index: Expr, scope: Scope, innermost: string | undefined): AddressStream {
+  const { fb, m, b } = cx;
+  const compute = (): Ref => m.i32.shl(lowerScalar(cx, index, scope).one(), m.i32.const(2));
+  const stride = innermost === undefined ? undefined : affineCoefficient(index, innermost);
+  if (stride === undefined) return { start: () => {}, address: compute, advance: () => {} };
+  const local = fb.addLocal(b.i32);
+  return {
+    start: () => fb.emit(m.local.set(local, compute())),
+    address: () => m.local.get(local, b.i32),
+    advance: () => fb.emit(m.local.set(local, m.i32.add(m.local.get(local, b.i32), m.i32.const(4 * stride)))),
+  };
 }
 
 /** Names of the synthetic loops' variables (not valid IR names, so they cannot clash). */
@@ -234,8 +339,7 @@ function epilogueLoop(mk: MatmulKernel, vector: number): ForStmt {
 function emitTailColumns(cx: KernelContext, mk: MatmulKernel, row: Scope, first: number): void {
   const j: Expr = { kind: 'binary', dtype: 'int32', op: 'add', a: varOf(LANE), b: { kind: 'const', dtype: 'int32', value: first } };
   const name = mk.loop.var.name;
-  const [def, store] = mk.loop.body as [LetStmt, StoreStmt];
-  const body: Stmt[] = [{ ...def, value: substitute(def.value, name, j) }, substituteStore(store, name, j)];
+  const body: Stmt[] = [{ kind: 'let', name: mk.sum, value: substitute(mk.reduce, name, j) }, substituteStore(mk.store, name, j)];
   lowerStmts(cx, [{ kind: 'for', var: { name: LANE, extent: mk.loop.var.extent - first }, vec: 1, body }], row);
 }
 
@@ -249,6 +353,25 @@ function substitute(e: Expr, name: string, value: Expr): Expr {
 
 function substituteStore(s: StoreStmt, name: string, value: Expr): StoreStmt {
   return { ...s, index: substitute(s.index, name, value), value: substitute(s.value, name, value) };
+}
+
+/** The coefficient of %name in the integer expression `e` when `e` is affine in it, else undefined. */
+function affineCoefficient(e: Expr, name: string): number | undefined {
+  if (!freeNames(e).has(name)) return 0;
+  if (e.kind === 'var') return 1;
+  if (e.kind !== 'binary') return undefined;
+  const a = affineCoefficient(e.a, name);
+  const b = affineCoefficient(e.b, name);
+  if (a === undefined || b === undefined) return undefined;
+  switch (e.op) {
+    case 'add': return a + b;
+    case 'sub': return a - b;
+    case 'mul':
+      if (e.a.kind === 'const') return e.a.value * b;
+      if (e.b.kind === 'const') return a * e.b.value;
+      return undefined;
+    default: return undefined;
+  }
 }
 
 /** Whether `index` is `X + %j` or `%j + X` with X free of %j. */

@@ -13,7 +13,7 @@ import { compileProgram } from '../../codegen-wasm/codegen.js';
 import { MR, NR } from '../../codegen-wasm/microkernel.js';
 import { instantiateProgram } from '../../codegen-wasm/runtime.js';
 import {
-  add, binary, f32, i32, kernel, let_, load, loop, mismatches, mul, reduce, select, singleKernelProgram, store, sub, v,
+  add, binary, cast, f32, i32, kernel, let_, load, loop, mismatches, mul, reduce, select, singleKernelProgram, store, sub, v,
 } from './build.js';
 
 beforeAll(async () => {
@@ -103,14 +103,14 @@ function expectExact(k: Kernel, seed = 1, cuts: readonly number[] = []): boolean
   const launch = compiled.exports.launches[0];
   const out = instance.view('out');
   const rowSize = out.length / launch.gridSize;
-  const UNTOUCHED = 12345.5;
-  out.fill(UNTOUCHED);
+  out.fill(12345.5);
+  const untouched = out[0];
   const bounds = [0, ...cuts, launch.gridSize];
   for (let i = 0; i + 1 < bounds.length; i++) {
     instance.launches[launch.exportName](bounds[i], bounds[i + 1]);
     const done = bounds[i + 1] * rowSize;
     expect(mismatches(out.slice(0, done), want.slice(0, done)), `${k.name} after [${bounds[i]}, ${bounds[i + 1]})`).toEqual([]);
-    expect(out.slice(done).every((x) => x === UNTOUCHED), `${k.name} wrote past ${bounds[i + 1]}`).toBe(true);
+    expect(out.slice(done).every((x) => x === untouched), `${k.name} wrote past ${bounds[i + 1]}`).toBe(true);
   }
   return launch.tiled;
 }
@@ -129,8 +129,14 @@ describe('matmul shapes', () => {
     for (let n = NR - 5; n <= 3 * NR + 5; n++) expect(expectExact(matmulKernel(2 * MR + 1, n, 9, { epilogue: bias }), n)).toBe(true);
   });
 
-  it('wide N (several column blocks) with a long reduction', () => {
-    expect(expectExact(matmulKernel(9, 203, 700, { epilogue: bias }), 2, [4])).toBe(true);
+  it('a B larger than a reduction block: partial sums wait in the output between blocks', () => {
+    expect(expectExact(matmulKernel(9, 203, 700, { epilogue: bias }), 2, [4, 5])).toBe(true);
+    expect(expectExact(matmulKernel(6, 1024, 67, { epilogue: bias }), 3, [1])).toBe(true);
+  });
+
+  it('a B larger than a reduction block, with an int32 output (no room for partial sums)', () => {
+    const k = matmulKernel(5, 64, 1100, { epilogue: (s) => cast(s, 'int32') });
+    expect(expectExact({ ...k, params: k.params.map((p) => (p.name === 'out' ? { ...p, dtype: 'int32' } : p)) }, 4, [2])).toBe(true);
   });
 
   it('epilogue (bias + relu), B·A operand order, a non-zero init', () => {
@@ -154,6 +160,10 @@ describe('conv shapes', () => {
     expect(expectExact(convKernel(2, 7, 7, 16, 32, 2))).toBe(true);
     expect(expectExact(convKernel(1, 5, 5, 1, 10, 1))).toBe(true);
     expect(expectExact(convKernel(3, 4, 3, 2, 4, 1))).toBe(true);
+  });
+
+  it('a B larger than a reduction block: blocks of the first of several reduction variables', () => {
+    expect(expectExact(convKernel(1, 4, 4, 64, 128, 1), 6, [3, 9])).toBe(true);
   });
 
   it('sub-ranges that cut through grid rows and batches', () => {
