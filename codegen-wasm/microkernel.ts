@@ -374,10 +374,11 @@ function affineCoefficient(e: Expr, name: string): number | undefined {
   }
 }
 
-/** Whether `index` is `X + %j` or `%j + X` with X free of %j. */
+/** Whether `index` is `%j`, `X + %j` or `%j + X` with X free of %j. */
 function unitStride(index: Expr, j: string): boolean {
-  if (index.kind !== 'binary' || index.op !== 'add') return false;
   const isJ = (e: Expr) => e.kind === 'var' && e.name === j;
+  if (isJ(index)) return true;
+  if (index.kind !== 'binary' || index.op !== 'add') return false;
   return (isJ(index.b) && !freeNames(index.a).has(j)) || (isJ(index.a) && !freeNames(index.b).has(j));
 }
 

@@ -145,6 +145,16 @@ describe('matmul shapes', () => {
     expect(expectExact(matmulKernel(11, 21, 17, { init: -0.75, epilogue: (s) => sub(f32(0), s) }))).toBe(true);
   });
 
+  it('a kernel without grid variables (one grid iteration)', () => {
+    const k = kernel('vecmat', [['out', 'float32', 21, 'w'], ['a', 'float32', 9, 'r'], ['b', 'float32', 189, 'r']], [], [
+      loop('j', 21, [
+        let_('s', reduce('sum', [['r', 9]], 0, mul(load('a', 'float32', v('r')), load('b', 'float32', add(mul(v('r'), i32(21)), v('j')))))),
+        store('out', v('j'), v('s', 'float32')),
+      ], 4),
+    ]);
+    expect(expectExact(k)).toBe(true);
+  });
+
   it('a reduction over nothing yields the init', () => {
     expect(expectExact(matmulKernel(6, 12, 0, { init: 1.5, epilogue: bias }))).toBe(true);
   });
