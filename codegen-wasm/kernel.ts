@@ -2,8 +2,8 @@
  * One wasm function per launch: `(start: i32, end: i32)` runs the flattened grid iterations
  * [start, end) (clamped to the grid), so a runtime can split a grid across threads. The grid
  * variables are recovered from `start` by div/mod once, then advanced with carries (row-major,
- * last variable fastest), so a full-grid call costs the same as nested loops. Matmul-shaped
- * kernels get a register-tiled launch instead (microkernel.ts).
+ * last variable fastest), so a full-grid call costs the same as nested loops. Matmul- and
+ * conv-shaped kernels get a register-tiled launch instead (microkernel.ts).
  */
 import type { Kernel } from '../ir/loop.js';
 import type { Binaryen, Module, Ref } from './binaryen.js';
