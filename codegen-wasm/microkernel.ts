@@ -22,7 +22,7 @@
  * in use stays in the L2 cache while every tile of the range goes through it.
  */
 import type { Expr, Kernel, Stmt } from '../ir/loop.js';
-import { children, mapExpr } from '../passes/loop/walk.js';
+import { children, mapExpr } from '../ir/loop-walk.js';
 import type { Ref } from './binaryen.js';
 import type { BufferBinding, KernelContext } from './context.js';
 import { Scope } from './context.js';
