@@ -2,7 +2,7 @@
  * Loop-IR program → WebAssembly module (via binaryen).
  *
  * The module imports its memory (`env.memory`, at least `minPages` 64 KiB pages: the arena of
- * the memory plan; with `shared: true` a shared memory with a fixed maximum, so worker threads
+ * the memory plan, then scratch for packed copies of large matmul operands (pack.ts); with `shared: true` a shared memory with a fixed maximum, so worker threads
  * can run parts of a launch against it), has one function per launch taking `(start, end)` over
  * the flattened grid (buffer base offsets are compile-time constants), and exports every launch
  * function plus `run()`, which calls each launch over its full grid in program order.
@@ -15,6 +15,7 @@ import { WasmCodegenError } from './errors.js';
 import { ModuleHelpers } from './helpers.js';
 import { emitLaunchFunction, gridSizeOf } from './kernel.js';
 import { splitOuterLoop } from './outer-split.js';
+import { type PackPlan, planPacking } from './pack.js';
 
 export const WASM_PAGE_BYTES = 65536;
 
@@ -69,6 +70,7 @@ export interface CompiledWasmProgram {
     readonly module: 'env';
     readonly name: 'memory';
     readonly minPages: number;
+    /** The memory plan's arena plus the packing scratch past it: the bytes the module uses. */
     readonly arenaBytes: number;
     /** Present when compiled with `shared: true`: the import is a shared memory of at most `maxPages`. */
     readonly shared?: { readonly maxPages: number };
@@ -108,6 +110,33 @@ function bindLaunch(p: Program, kernel: Kernel, args: readonly string[], buffers
   return bound;
 }
 
+interface LaunchPlan {
+  readonly index: number;
+  readonly kernel: Kernel;
+  readonly args: readonly string[];
+  readonly buffers: ReadonlyMap<string, BufferBinding>;
+  /** The pack launch that runs first (pack.ts). All packed copies share one region past the arena: launches run one at a time. */
+  readonly pack?: PackPlan;
+}
+
+/** Each launch's kernel and bindings, and its pack launch where packing pays (only with SIMD, which tiled launches need). */
+function planLaunches(p: Program, shared: boolean, simd: boolean, packOffset: number): LaunchPlan[] {
+  const kernels = new Map(p.kernels.map((k) => [k.name, k]));
+  const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
+  return p.launches.map((launch, index) => {
+    const declared = kernels.get(launch.kernel);
+    if (!declared) throw new WasmCodegenError(`launch ${index} of @${p.name} names unknown kernel @${launch.kernel}`);
+    // A module that can run on threads gets a grid for every big grid-less kernel.
+    const kernel = shared ? splitOuterLoop(declared) : declared;
+    const bound = bindLaunch(p, kernel, launch.args, buffers);
+    const pack = simd ? planPacking(kernel, bound, packOffset) : undefined;
+    const fits = pack !== undefined && packOffset + pack.bytes <= WASM_MAX_PAGES * WASM_PAGE_BYTES;
+    return { index, kernel, args: launch.args, buffers: bound, pack: fits ? pack : undefined };
+  });
+}
+
+const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
 function exportNameFor(index: number, kernel: string): string {
   return `launch${index}_${kernel.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
@@ -116,9 +145,12 @@ function exportNameFor(index: number, kernel: string): string {
 export function compileProgram(p: Program, options: CompileOptions = {}): CompiledWasmProgram {
   const b = binaryenOrThrow();
   const t0 = performance.now();
-  const arenaBytes = checkArena(p);
-  const minPages = Math.max(1, Math.ceil(arenaBytes / WASM_PAGE_BYTES));
+  const planArena = checkArena(p);
   const shared = options.shared ?? false;
+  const flags = { simd: options.simd ?? true, exactReductions: options.exactReductions ?? false };
+  const launchPlans = planLaunches(p, shared, flags.simd, alignUp(planArena, 16));
+  const arenaBytes = Math.max(planArena, ...launchPlans.map((l) => (l.pack ? l.pack.packed.offset + l.pack.bytes : 0)));
+  const minPages = Math.max(1, Math.ceil(arenaBytes / WASM_PAGE_BYTES));
   const maxPages = shared ? sharedMaxPages(p, minPages, options.maxPages) : -1;
   const m = new b.Module();
   try {
@@ -126,18 +158,15 @@ export function compileProgram(p: Program, options: CompileOptions = {}): Compil
     m.setMemory(minPages, maxPages, null, [], shared);
     m.addMemoryImport('0', 'env', 'memory', shared);
     const helpers = new ModuleHelpers(b, m);
-    const kernels = new Map(p.kernels.map((k) => [k.name, k]));
-    const buffers = new Map(p.buffers.map((buf) => [buf.name, buf]));
-    const flags = { simd: options.simd ?? true, exactReductions: options.exactReductions ?? false };
-    const launches = p.launches.map((launch, i): LaunchExport => {
-      const declared = kernels.get(launch.kernel);
-      if (!declared) throw new WasmCodegenError(`launch ${i} of @${p.name} names unknown kernel @${launch.kernel}`);
-      // A module that can run on threads gets a grid for every big grid-less kernel.
-      const kernel = shared ? splitOuterLoop(declared) : declared;
-      const exportName = exportNameFor(i, kernel.name);
-      const tiled = emitLaunchFunction(b, m, helpers, exportName, kernel, bindLaunch(p, kernel, launch.args, buffers), flags);
-      m.addFunctionExport(exportName, exportName);
-      return { exportName, kernel: kernel.name, args: launch.args, gridExtents: kernel.grid.map((v) => v.extent), gridSize: gridSizeOf(kernel), tiled };
+    const launches = launchPlans.flatMap(({ index, kernel, args, buffers, pack }): LaunchExport[] => {
+      // The pack launch runs right before its tiled launch and exports like any launch.
+      const emit = (k: Kernel, bound: ReadonlyMap<string, BufferBinding>, kArgs: readonly string[], packed?: BufferBinding): LaunchExport => {
+        const exportName = exportNameFor(index, k.name);
+        const tiled = emitLaunchFunction(b, m, helpers, exportName, k, bound, flags, packed);
+        m.addFunctionExport(exportName, exportName);
+        return { exportName, kernel: k.name, args: kArgs, gridExtents: k.grid.map((v) => v.extent), gridSize: gridSizeOf(k), tiled };
+      };
+      return pack ? [emit(pack.kernel, pack.buffers, pack.args), emit(kernel, buffers, args, pack.packed)] : [emit(kernel, buffers, args)];
     });
     const calls = launches.filter((l) => l.gridSize > 0).map((l) => m.call(l.exportName, [m.i32.const(0), m.i32.const(l.gridSize)], b.none));
     m.addFunction('run', b.none, b.none, [], calls.length === 0 ? m.nop() : m.block(null, calls, b.none));

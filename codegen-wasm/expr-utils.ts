@@ -47,3 +47,11 @@ export function containsLoad(e: Expr): boolean {
 export function constantValue(e: Expr): number | undefined {
   return e.kind === 'const' ? e.value : undefined;
 }
+
+/** Integer expression builders for synthesized index arithmetic. */
+export const int = {
+  var: (name: string): Expr => ({ kind: 'var', dtype: 'int32', name }),
+  const: (value: number): Expr => ({ kind: 'const', dtype: 'int32', value }),
+  add: (a: Expr, b: Expr): Expr => ({ kind: 'binary', dtype: 'int32', op: 'add', a, b }),
+  mul: (a: Expr, b: Expr): Expr => ({ kind: 'binary', dtype: 'int32', op: 'mul', a, b }),
+};

@@ -21,7 +21,10 @@ export function gridSizeOf(kernel: Kernel): number {
   return size;
 }
 
-/** Adds the launch function `name` for `kernel` with its params bound to `buffers`; returns whether it is register-tiled. */
+/**
+ * Adds the launch function `name` for `kernel` with its params bound to `buffers`; returns whether
+ * it is register-tiled. A tiled launch reads B's packed copy from `packed` when given (pack.ts).
+ */
 export function emitLaunchFunction(
   b: Binaryen,
   m: Module,
@@ -30,6 +33,7 @@ export function emitLaunchFunction(
   kernel: Kernel,
   buffers: ReadonlyMap<string, BufferBinding>,
   flags: CodegenFlags,
+  packed?: BufferBinding,
 ): boolean {
   const fb = new FunctionBuilder(b, m, [b.i32, b.i32]);
   const cx = new KernelContext(fb, helpers, kernel.name, buffers, flags);
@@ -40,7 +44,7 @@ export function emitLaunchFunction(
 
   const tiled = total > 0 && flags.simd ? matchMicrokernel(kernel, buffers) : undefined;
   if (total > 0) {
-    const body = fb.captureBlock(() => (tiled ? emitTiledLaunch(cx, kernel, tiled) : emitGridLoop(cx, kernel)));
+    const body = fb.captureBlock(() => (tiled ? emitTiledLaunch(cx, kernel, tiled, packed) : emitGridLoop(cx, kernel)));
     // Clamp the range to the grid so a caller cannot make the kernel write outside its buffers.
     fb.emit(set(start, m.select(m.i32.lt_s(get(start), m.i32.const(0)), m.i32.const(0), get(start))));
     fb.emit(set(end, m.select(m.i32.gt_s(get(end), m.i32.const(total)), m.i32.const(total), get(end))));

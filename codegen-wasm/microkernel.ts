@@ -19,15 +19,16 @@
  * Columns: tiles of NR, one narrower tile for the rest of the multiple of 4, and the last N mod 4
  * columns through the per-iteration lowering. Rows: tiles of MR within [start, end), then single
  * rows. When B is large, the reduction is cut into blocks (see ReductionBlock) so the part of B
- * in use stays in the L2 cache while every tile of the range goes through it.
+ * in use stays in the L2 cache while every tile of the range goes through it. Large B may come
+ * packed (pack.ts): then each strip of NR columns is contiguous, and the tiles go strip by strip.
  */
-import type { Expr, Kernel, Stmt } from '../ir/loop.js';
+import type { Expr, IndexVar, Kernel, Stmt } from '../ir/loop.js';
 import { children, mapExpr } from '../ir/loop-walk.js';
 import type { Ref } from './binaryen.js';
 import type { BufferBinding, KernelContext } from './context.js';
 import { Scope } from './context.js';
 import { lowerScalar } from './expr.js';
-import { freeNames } from './expr-utils.js';
+import { freeNames, int } from './expr-utils.js';
 import { GridCursor, LAUNCH_RANGE } from './grid.js';
 import { constVal, kindOf } from './ops.js';
 import { lowerStmts } from './stmt.js';
@@ -42,6 +43,12 @@ export const MR = 2;
 export const NR = 16;
 /** Bytes of B per reduction block: the part of B that all tiles of a launch range fold before moving on stays in L2. */
 const BLOCK_BYTES = 256 * 1024;
+/**
+ * Bytes of a packed strip per reduction block. A contiguous strip streams well from L2, and
+ * fewer blocks save passes of partial sums through the output: measured on 1024³, 512×4096×1024
+ * and 256×8192×512, 16–32 KiB (L1-sized) strips were 10–25% slower than 64–256 KiB.
+ */
+const STRIP_BLOCK_BYTES = 128 * 1024;
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 type LetStmt = Extract<Stmt, { kind: 'let' }>;
@@ -92,35 +99,69 @@ export function matchMicrokernel(kernel: Kernel, buffers: ReadonlyMap<string, Bu
   return { lets, loop, sum: def.name, reduce, a, b, aFirst, store, partialSums };
 }
 
-/** Emits the tiled launch over the (non-empty, clamped) launch range. */
-export function emitTiledLaunch(cx: KernelContext, kernel: Kernel, mk: MatmulKernel): void {
+/** Where a tile reads B from: a buffer and the index of B's element at column %j (bound to the tile's first column). */
+interface BSource {
+  readonly buffer: BufferBinding;
+  readonly index: Expr;
+}
+
+/**
+ * Emits the tiled launch over the (non-empty, clamped) launch range. With `packed`, the NR-wide
+ * tiles read B from that copy in the packed layout (see packedIndex), and every row tile of the
+ * range goes through one strip of a reduction block before the next strip: the strip is
+ * contiguous, so it stays in cache without set conflicts while the rows sweep it.
+ */
+export function emitTiledLaunch(cx: KernelContext, kernel: Kernel, mk: MatmulKernel, packed?: BufferBinding): void {
   const { fb, m, b } = cx;
   const n = mk.loop.var.extent;
   const vectorEnd = n - (n % 4);
   const mainEnd = vectorEnd - (vectorEnd % NR);
   const cursor = new GridCursor(fb, kernel);
   const get = (local: number) => m.local.get(local, b.i32);
+  const original: BSource = { buffer: cx.buffer(mk.b.buffer), index: mk.b.index };
+  const main: BSource = packed ? { buffer: packed, index: packedIndex(mk.reduce.vars, int.var(mk.loop.var.name)) } : original;
 
   if (vectorEnd > 0) {
     const column = fb.addLocal(b.i32);
-    emitReductionBlocks(cx, mk, (block) =>
+    // Column loop over the NR-wide tiles.
+    const strips = (body: () => void): void => {
+      fb.emit(m.local.set(column, m.i32.const(0)));
+      emitLoop(cx, () => {
+        body();
+        fb.emit(m.local.set(column, m.i32.add(get(column), m.i32.const(NR))));
+        return m.i32.lt_s(get(column), m.i32.const(mainEnd));
+      });
+    };
+    const mainTile = (rows: readonly Scope[], block: ReductionBlock) => emitTile(cx, mk, rows, column, NR / 4, block, main);
+    const narrowTile = (rows: readonly Scope[], block: ReductionBlock) => {
+      fb.emit(m.local.set(column, m.i32.const(mainEnd)));
+      emitTile(cx, mk, rows, column, (vectorEnd - mainEnd) / 4, block, original);
+    };
+    emitReductionBlocks(cx, mk, packed ? STRIP_BLOCK_BYTES / (4 * NR) : BLOCK_BYTES / (4 * n), (block) => {
+      if (packed) {
+        if (mainEnd > 0) strips(() => emitRows(cx, cursor, mk, (rows) => mainTile(rows, block)));
+        if (vectorEnd > mainEnd) emitRows(cx, cursor, mk, (rows) => narrowTile(rows, block));
+        return;
+      }
       emitRows(cx, cursor, mk, (rows) => {
-        if (mainEnd > 0) {
-          fb.emit(m.local.set(column, m.i32.const(0)));
-          emitLoop(cx, () => {
-            emitTile(cx, mk, rows, column, NR / 4, block);
-            fb.emit(m.local.set(column, m.i32.add(get(column), m.i32.const(NR))));
-            return m.i32.lt_s(get(column), m.i32.const(mainEnd));
-          });
-        }
-        if (vectorEnd > mainEnd) {
-          fb.emit(m.local.set(column, m.i32.const(mainEnd)));
-          emitTile(cx, mk, rows, column, (vectorEnd - mainEnd) / 4, block);
-        }
-      }),
-    );
+        if (mainEnd > 0) strips(() => mainTile(rows, block));
+        if (vectorEnd > mainEnd) narrowTile(rows, block);
+      });
+    });
   }
   if (n > vectorEnd) emitRows(cx, cursor, mk, (rows) => rows.forEach((row) => emitTailColumns(cx, mk, row, vectorEnd)));
+}
+
+/**
+ * The packed layout of B for NR-wide tiles: strip by strip (column / NR), and within a strip one
+ * row of NR floats per reduction step, the steps in the reduction's order (the first variable
+ * outermost), so every reduction block of a strip is contiguous. The index of B's element at a
+ * `column` that is a multiple of NR, and the reduction variables: column·steps + NR·step.
+ */
+export function packedIndex(vars: readonly IndexVar[], column: Expr): Expr {
+  const steps = vars.reduce((k, v) => k * v.extent, 1);
+  const step = vars.reduce<Expr>((flat, v, i) => (i === 0 ? int.var(v.name) : int.add(int.mul(flat, int.const(v.extent)), int.var(v.name))), int.const(0));
+  return int.add(int.mul(column, int.const(steps)), int.mul(step, int.const(NR)));
 }
 
 // ---- reduction blocks -----------------------------------------------------------------------------
@@ -141,13 +182,12 @@ interface ReductionBlock {
 }
 
 /** Runs `body` once per reduction block (once in all when B is small or partial sums cannot be kept in the output). */
-function emitReductionBlocks(cx: KernelContext, mk: MatmulKernel, body: (block: ReductionBlock) => void): void {
+function emitReductionBlocks(cx: KernelContext, mk: MatmulKernel, maxSteps: number, body: (block: ReductionBlock) => void): void {
   const { fb, m, b } = cx;
   const i32 = (local: number) => m.local.get(local, b.i32);
   const [outer, ...inner] = mk.reduce.vars;
   const extent = outer?.extent ?? 1;
-  const stepSize = 4 * mk.loop.var.extent * inner.reduce((k, v) => k * v.extent, 1);
-  const blockSteps = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(stepSize, 1)));
+  const blockSteps = Math.max(1, Math.floor(maxSteps / inner.reduce((k, v) => k * v.extent, 1)));
   const start = fb.addLocal(b.i32);
   const end = fb.addLocal(b.i32);
   if (blockSteps >= extent || !mk.partialSums) {
@@ -222,8 +262,8 @@ function bindLets(cx: KernelContext, lets: readonly LetStmt[], outer: Scope): Sc
 
 // ---- tiles -----------------------------------------------------------------------------------------
 
-/** One tile: `rows` × `vectors`·4 columns from the column in local `column`, over one reduction block. */
-function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], column: number, vectors: number, block: ReductionBlock): void {
+/** One tile: `rows` × `vectors`·4 columns from the column in local `column`, over one reduction block, B read from `source`. */
+function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], column: number, vectors: number, block: ReductionBlock, source: BSource): void {
   const { fb, m, b, L1, L4 } = cx;
   const { first, last } = block;
   const out = cx.buffer(mk.store.buffer);
@@ -245,8 +285,8 @@ function emitTile(cx: KernelContext, mk: MatmulKernel, rows: readonly Scope[], c
     return scope;
   };
   const innermost = mk.reduce.vars[mk.reduce.vars.length - 1]?.name;
-  const bBuffer = cx.buffer(mk.b.buffer);
-  const bAddress = addressStream(cx, mk.b.index, withCounters(new Scope()).bind(j, { kind: 'scalar', local: column, dtype: 'int32' }), innermost);
+  const bBuffer = source.buffer;
+  const bAddress = addressStream(cx, source.index, withCounters(new Scope()).bind(j, { kind: 'scalar', local: column, dtype: 'int32' }), innermost);
   const aScopes = rows.map((row) => withCounters(row.child()));
   // A plain load of A is one load-and-splat from a strided address; anything else goes through the expression lowering.
   const aLoad = mk.a.kind === 'load' && !mk.a.guard && cx.buffer(mk.a.buffer).dtype === 'float32' ? mk.a : undefined;
@@ -330,22 +370,19 @@ const TILE_COLUMN = '#column';
 
 /** `for #lane in 0..4 vec=4 { store }` with %j = #column + 4·vector + #lane: the epilogue of one accumulator vector. */
 function epilogueLoop(mk: MatmulKernel, vector: number): ForStmt {
-  const column: Expr = { kind: 'binary', dtype: 'int32', op: 'add', a: varOf(TILE_COLUMN), b: { kind: 'const', dtype: 'int32', value: 4 * vector } };
-  const j: Expr = { kind: 'binary', dtype: 'int32', op: 'add', a: varOf(LANE), b: column };
+  const j = int.add(int.var(LANE), int.add(int.var(TILE_COLUMN), int.const(4 * vector)));
   return { kind: 'for', var: { name: LANE, extent: 4 }, vec: 4, body: [substituteStore(mk.store, mk.loop.var.name, j)] };
 }
 
 /** The columns from `first` to the end, one row, through the per-iteration lowering. */
 function emitTailColumns(cx: KernelContext, mk: MatmulKernel, row: Scope, first: number): void {
-  const j: Expr = { kind: 'binary', dtype: 'int32', op: 'add', a: varOf(LANE), b: { kind: 'const', dtype: 'int32', value: first } };
+  const j = int.add(int.var(LANE), int.const(first));
   const name = mk.loop.var.name;
   const body: Stmt[] = [{ kind: 'let', name: mk.sum, value: substitute(mk.reduce, name, j) }, substituteStore(mk.store, name, j)];
   lowerStmts(cx, [{ kind: 'for', var: { name: LANE, extent: mk.loop.var.extent - first }, vec: 1, body }], row);
 }
 
 // ---- expression helpers ----------------------------------------------------------------------------
-
-const varOf = (name: string): Expr => ({ kind: 'var', dtype: 'int32', name });
 
 function substitute(e: Expr, name: string, value: Expr): Expr {
   return mapExpr(e, (x) => (x.kind === 'var' && x.name === name ? value : x));

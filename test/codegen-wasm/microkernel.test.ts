@@ -9,7 +9,7 @@ import type { TypedArray } from '../../ir/dtype.js';
 import { evaluateProgram } from '../../ir/loop-eval.js';
 import type { Expr, Kernel, Stmt } from '../../ir/loop.js';
 import { loadBinaryen } from '../../codegen-wasm/binaryen.js';
-import { compileProgram } from '../../codegen-wasm/codegen.js';
+import { type CompiledWasmProgram, compileProgram, type LaunchExport } from '../../codegen-wasm/codegen.js';
 import { MR, NR } from '../../codegen-wasm/microkernel.js';
 import { instantiateProgram } from '../../codegen-wasm/runtime.js';
 import {
@@ -83,30 +83,38 @@ function convKernel(batch: number, h: number, w: number, c: number, n: number, s
   ], [['bt', batch], ['y', oh], ['x', ow]], body);
 }
 
-function inputsFor(k: Kernel, seed: number): TypedArray[] {
-  return k.params.filter((p) => p.access === 'r').map((p, i) => values(p.size, seed * 31 + i));
+function inputsFor(k: Kernel, seed: number, specials: boolean): TypedArray[] {
+  return k.params.filter((p) => p.access === 'r').map((p, i) => values(p.size, seed * 31 + i, specials));
 }
 
 /**
  * Compiles `k` and checks it against the reference: the full run, and the launch function called
- * on consecutive sub-ranges cut at `cuts` (as threads do). Returns whether the launch is tiled.
+ * on consecutive sub-ranges cut at `cuts` (as threads do), after any pack launch ran over its
+ * full grid. Returns whether the launch is tiled.
  * Tiled launches keep the k order by construction; `exactReductions` makes the untiled
  * fallbacks (tiny shapes) fold in order too, so every case compares bit for bit.
  */
 function expectExact(k: Kernel, seed = 1, cuts: readonly number[] = []): boolean {
+  return compileExact(k, seed, cuts).launch.tiled;
+}
+
+/** expectExact, returning the compiled module and its main (last) launch. */
+function compileExact(k: Kernel, seed: number, cuts: readonly number[], specials = true): { compiled: CompiledWasmProgram; launch: LaunchExport } {
   const p = singleKernelProgram(k);
-  const inputs = inputsFor(k, seed);
+  const inputs = inputsFor(k, seed, specials);
   const want = evaluateProgram(p, inputs)[0];
   const compiled = compileProgram(p, { exactReductions: true });
   const instance = instantiateProgram(p, compiled);
   expect(mismatches(instance.run(inputs)[0], want), `${k.name} full run`).toEqual([]);
 
   // Each grid iteration writes one row of `out`: after each range, the rows so far are done and the rest untouched.
-  const launch = compiled.exports.launches[0];
+  const launches = compiled.exports.launches;
+  const launch = launches[launches.length - 1];
   const out = instance.view('out');
   const rowSize = out.length / launch.gridSize;
   out.fill(12345.5);
   const untouched = out[0];
+  for (const pack of launches.slice(0, -1)) instance.launches[pack.exportName](0, pack.gridSize);
   const bounds = [0, ...cuts, launch.gridSize];
   for (let i = 0; i + 1 < bounds.length; i++) {
     instance.launches[launch.exportName](bounds[i], bounds[i + 1]);
@@ -114,7 +122,20 @@ function expectExact(k: Kernel, seed = 1, cuts: readonly number[] = []): boolean
     expect(mismatches(out.slice(0, done), want.slice(0, done)), `${k.name} after [${bounds[i]}, ${bounds[i + 1]})`).toEqual([]);
     expect(out.slice(done).every((x) => x === untouched), `${k.name} wrote past ${bounds[i + 1]}`).toBe(true);
   }
-  return launch.tiled;
+  return { compiled, launch };
+}
+
+/**
+ * Whether `k` compiles to a pack launch followed by its tiled launch, with the packed copy past
+ * the arena; and results are exact. Without special values: over the long reductions of packed
+ * shapes nearly every sum would meet a NaN or an infinity and hide wrong terms.
+ */
+function expectPacked(k: Kernel, seed: number, cuts: readonly number[] = []): void {
+  const { compiled, launch } = compileExact(k, seed, cuts, false);
+  const p = singleKernelProgram(k);
+  expect(compiled.exports.launches.map((l) => l.kernel)).toEqual([`pack_${k.name}`, k.name]);
+  expect(launch.tiled).toBe(true);
+  expect(compiled.memory.arenaBytes).toBeGreaterThan(p.arenaBytes!);
 }
 
 const bias = (s: Expr): Expr => max(add(s, load('bias', 'float32', v('j'))), f32(0));
@@ -180,6 +201,30 @@ describe('conv shapes', () => {
 
   it('sub-ranges that cut through grid rows and batches', () => {
     expect(expectExact(convKernel(2, 5, 6, 4, 12, 1), 5, [1, 7, 29, 30, 31, 45])).toBe(true);
+  });
+});
+
+describe('packed B (codegen-wasm/pack.ts)', () => {
+  it('large B shared by many rows is packed; N with a narrow tile and scalar tail columns', () => {
+    expectPacked(matmulKernel(70, 200, 400, { epilogue: bias }), 7, [3, 33, 34]);
+    expectPacked(matmulKernel(64, 39, 1700), 8, [31]);
+  });
+
+  it('K over several reduction blocks (not a multiple of the block), B·A operand order', () => {
+    expectPacked(matmulKernel(64, 36, 4500, { bFirst: true, epilogue: bias }), 9, [1, 62]);
+  });
+
+  it('a conv with several reduction variables', () => {
+    expectPacked(convKernel(1, 8, 8, 64, 128, 1), 10, [5, 40]);
+  });
+
+  it('small B or few rows are not packed', () => {
+    for (const k of [matmulKernel(63, 256, 300), matmulKernel(64, 64, 1000), matmulKernel(64, 15, 8000)]) {
+      const p = singleKernelProgram(k);
+      const compiled = compileProgram(p);
+      expect(compiled.exports.launches.map((l) => l.kernel)).toEqual([k.name]);
+      expect(compiled.memory.arenaBytes).toBe(p.arenaBytes);
+    }
   });
 });
 

@@ -120,6 +120,7 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { name: 'an MLP layer (matmul + bias + relu)', graph: mlpLayer(37, 64, 48), splits: true },
+  { name: 'an MLP layer whose weights are packed first (codegen-wasm/pack.ts)', graph: mlpLayer(70, 300, 232), splits: true },
   { name: 'softmax over rows', graph: softmaxRows(29, 130), splits: true },
   { name: 'a multi-launch program with temps', graph: twoLayers, splits: true },
   { name: 'a flat elementwise kernel (no grid of its own)', graph: flatElementwise, splits: true },
@@ -161,6 +162,10 @@ describe('threaded runs are bit-identical to single-threaded ones', () => {
       }
     });
   }
+
+  it('the packed MLP layer really runs a pack launch', () => {
+    expect(compileProgram(planned(mlpLayer(70, 300, 232))).exports.launches.map((l) => l.kernel)).toEqual([expect.stringMatching(/^pack_/), expect.any(String)]);
+  });
 
   it('the multi-launch program really has several launches and temps', () => {
     const p = planned(twoLayers);
