@@ -1,9 +1,11 @@
 /**
  * Packing B for large tiled launches (microkernel.ts). Consecutive reduction steps of a strip of
  * NR columns of B lie a row of B apart; when that row is a multiple of 4 KiB every line of the
- * strip maps to the same few cache sets, so the strip never stays in L1. A pack launch, run right
- * before the tiled launch, copies the strips into the contiguous packed layout (packedIndex) in
- * a scratch region past the arena; the tiled launch then reads its NR-wide tiles from there.
+ * strip maps to the same few cache sets, so the strip does not stay in cache between the row
+ * tiles that reuse it (matmul 1024³: ~20 GFLOP/s per core, ~36 packed). A pack launch, run
+ * right before the tiled launch, copies the strips into the contiguous packed layout
+ * (packedIndex) in a scratch region past the arena; the tiled launch reads its NR-wide tiles
+ * from there.
  *
  * The pack launch is an ordinary loop-IR kernel, `grid(#strip, reduction variables...) {
  * for #c in 0..NR vec=4 { packed[...] = B[...] } }`, so it is lowered, exported and split over
@@ -18,7 +20,10 @@ import { type MatmulKernel, matchMicrokernel, NR, packedIndex } from './microker
 
 /** Packing pays when B is at least this large (smaller B stays in L2 unpacked)... */
 const MIN_B_BYTES = 256 * 1024;
-/** ...and this many grid iterations (rows) share it, so the copy is amortized. */
+/**
+ * ...and this many grid iterations (rows) share it, so the copy is amortized: the MLP layers
+ * 64×784·784×512 and 64×512·512×512 gained (3.4 → 2.4 ms on one thread, pack launches included).
+ */
 const MIN_ROWS = 64;
 
 export interface PackPlan {
