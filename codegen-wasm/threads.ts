@@ -34,6 +34,8 @@ export class WasmThreadError extends KilnError {
 
 /** A launch runs on several threads only when each gets at least this many grid iterations. */
 export const MIN_ITERATIONS_PER_THREAD = 2;
+/** Milliseconds to poll a shared word before blocking on it (worker.ts keeps its own copy). */
+const POLL_MS = 0.1;
 
 // ---- the control-region layout: keep in step with worker.ts --------------------------------------
 
@@ -465,6 +467,9 @@ export class ThreadPool {
   }
 
   private waitForWorkers(): void {
+    // Workers usually finish close to the calling thread: poll briefly before blocking.
+    const until = performance.now() + POLL_MS;
+    while (Atomics.load(this.header, PENDING) !== 0 && performance.now() < until);
     for (;;) {
       const pending = Atomics.load(this.header, PENDING);
       if (pending === 0) return;

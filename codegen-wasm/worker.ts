@@ -102,9 +102,17 @@ function runLaunch(): void {
   launch(Atomics.load(slot, START), Atomics.load(slot, END));
 }
 
+/**
+ * Milliseconds to poll for the next command before blocking: the launches of a program follow
+ * each other within microseconds, and waking a blocked thread can cost far more.
+ */
+const POLL_MS = 0.1;
+
 /** Blocks on the slot and runs commands until the pool says `yield`. */
 function serve(): void {
   for (;;) {
+    const until = performance.now() + POLL_MS;
+    while (Atomics.load(slot, SEQ) === seen && performance.now() < until);
     Atomics.wait(slot, SEQ, seen);
     const seq = Atomics.load(slot, SEQ);
     if (seq === seen) continue;
