@@ -31,6 +31,9 @@ export function binary(op: BinaryOp, a: Expr, b: Expr): Expr {
 export const add = (a: Expr, b: Expr): Expr => binary('add', a, b);
 export const sub = (a: Expr, b: Expr): Expr => binary('sub', a, b);
 export const mul = (a: Expr, b: Expr): Expr => binary('mul', a, b);
+export const and = (a: Expr, b: Expr): Expr => binary('and', a, b);
+export const ge = (a: Expr, b: Expr): Expr => binary('ge', a, b);
+export const lt = (a: Expr, b: Expr): Expr => binary('lt', a, b);
 export const select = (cond: Expr, a: Expr, b: Expr): Expr => ({ kind: 'select', dtype: a.dtype, cond, a, b });
 
 export function reduce(op: ReduceOp, vars: readonly [string, number][], init: number, body: Expr): Expr {

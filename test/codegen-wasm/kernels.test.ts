@@ -11,16 +11,13 @@ import { loadBinaryen } from '../../codegen-wasm/binaryen.js';
 import { compileProgram } from '../../codegen-wasm/codegen.js';
 import { toWat } from '../../codegen-wasm/wat.js';
 import {
-  add, binary, bool, cast, f32, i32, kernel, let_, load, loop, mismatches, mul, reduce, runWasm, select, singleKernelProgram, store, sub, unary, v,
+  add, and, binary, bool, cast, f32, ge, i32, kernel, let_, load, loop, lt, mismatches, mul, reduce, runWasm, select, singleKernelProgram, store, sub, unary, v,
 } from './build.js';
 
 beforeAll(async () => {
   await loadBinaryen();
 });
 
-const and = (a: Expr, b: Expr): Expr => binary('and', a, b);
-const ge = (a: Expr, b: Expr): Expr => binary('ge', a, b);
-const lt = (a: Expr, b: Expr): Expr => binary('lt', a, b);
 
 /** Runs p as wasm (SIMD on and off) and with the reference evaluator; all three must agree bit for bit. */
 function expectMatchesReference(p: Program, inputs: readonly TypedArray[]): TypedArray[] {

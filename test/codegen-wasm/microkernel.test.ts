@@ -13,16 +13,13 @@ import { type CompiledWasmProgram, compileProgram, type LaunchExport } from '../
 import { MR, NR } from '../../codegen-wasm/microkernel.js';
 import { instantiateProgram } from '../../codegen-wasm/runtime.js';
 import {
-  add, binary, cast, f32, i32, kernel, let_, load, loop, mismatches, mul, reduce, select, singleKernelProgram, store, sub, v,
+  add, and, binary, cast, f32, ge, i32, kernel, let_, load, loop, lt, mismatches, mul, reduce, select, singleKernelProgram, store, sub, v,
 } from './build.js';
 
 beforeAll(async () => {
   await loadBinaryen();
 });
 
-const and = (a: Expr, b: Expr): Expr => binary('and', a, b);
-const ge = (a: Expr, b: Expr): Expr => binary('ge', a, b);
-const lt = (a: Expr, b: Expr): Expr => binary('lt', a, b);
 const max = (a: Expr, b: Expr): Expr => binary('max', a, b);
 
 /** Seeded values in [-4, 4), with a special value (NaN, ±Inf, ±0, tiny, huge) about 1 in 40 when `specials`. */
