@@ -1,34 +1,6 @@
 /** Small structural queries on loop-IR expressions used by the lowering. */
 import type { Expr } from '../ir/loop.js';
 
-/** Names an expression reads that it does not bind itself (reduction variables are bound). */
-export function freeNames(e: Expr, out: Set<string> = new Set(), bound: ReadonlySet<string> = new Set()): Set<string> {
-  switch (e.kind) {
-    case 'const': return out;
-    case 'var':
-      if (!bound.has(e.name)) out.add(e.name);
-      return out;
-    case 'load':
-      freeNames(e.index, out, bound);
-      if (e.guard) freeNames(e.guard, out, bound);
-      return out;
-    case 'unary':
-    case 'cast': return freeNames(e.x, out, bound);
-    case 'binary':
-      freeNames(e.a, out, bound);
-      return freeNames(e.b, out, bound);
-    case 'select':
-      freeNames(e.cond, out, bound);
-      freeNames(e.a, out, bound);
-      return freeNames(e.b, out, bound);
-    case 'reduce': {
-      const inner = new Set(bound);
-      for (const v of e.vars) inner.add(v.name);
-      return freeNames(e.body, out, inner);
-    }
-  }
-}
-
 /** Whether any load occurs in `e` (loads are the only sub-expressions that can trap). */
 export function containsLoad(e: Expr): boolean {
   switch (e.kind) {

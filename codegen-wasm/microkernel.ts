@@ -23,12 +23,12 @@
  * packed (pack.ts): then each strip of NR columns is contiguous, and the tiles go strip by strip.
  */
 import type { Expr, IndexVar, Kernel, Stmt } from '../ir/loop.js';
-import { children, mapExpr } from '../ir/loop-walk.js';
+import { children, freeNames, substituteVar } from '../ir/loop-walk.js';
 import type { Ref } from './binaryen.js';
 import type { BufferBinding, KernelContext } from './context.js';
 import { Scope } from './context.js';
 import { lowerScalar } from './expr.js';
-import { freeNames, int } from './expr-utils.js';
+import { int } from './expr-utils.js';
 import { GridCursor, LAUNCH_RANGE } from './grid.js';
 import { constVal, kindOf } from './ops.js';
 import { lowerStmts } from './stmt.js';
@@ -378,18 +378,14 @@ function epilogueLoop(mk: MatmulKernel, vector: number): ForStmt {
 function emitTailColumns(cx: KernelContext, mk: MatmulKernel, row: Scope, first: number): void {
   const j = int.add(int.var(LANE), int.const(first));
   const name = mk.loop.var.name;
-  const body: Stmt[] = [{ kind: 'let', name: mk.sum, value: substitute(mk.reduce, name, j) }, substituteStore(mk.store, name, j)];
+  const body: Stmt[] = [{ kind: 'let', name: mk.sum, value: substituteVar(mk.reduce, name, j) }, substituteStore(mk.store, name, j)];
   lowerStmts(cx, [{ kind: 'for', var: { name: LANE, extent: mk.loop.var.extent - first }, vec: 1, body }], row);
 }
 
 // ---- expression helpers ----------------------------------------------------------------------------
 
-function substitute(e: Expr, name: string, value: Expr): Expr {
-  return mapExpr(e, (x) => (x.kind === 'var' && x.name === name ? value : x));
-}
-
 function substituteStore(s: StoreStmt, name: string, value: Expr): StoreStmt {
-  return { ...s, index: substitute(s.index, name, value), value: substitute(s.value, name, value) };
+  return { ...s, index: substituteVar(s.index, name, value), value: substituteVar(s.value, name, value) };
 }
 
 /** The coefficient of %name in the integer expression `e` when `e` is affine in it, else undefined. */

@@ -14,7 +14,10 @@
  */
 import type { Expr, IndexVar, Stmt } from '../ir/loop.js';
 import { printExpr } from '../ir/loop-printer.js';
+import { containsReduce } from '../ir/loop-walk.js';
 import { VECTOR_BINARY, VECTOR_UNARY } from './ops.js';
+
+export { containsReduce };
 
 export interface Affine {
   /** atom key → coefficient (nonzero). */
@@ -358,16 +361,6 @@ export function vectorizeLoop(
   return fine ? { vectorAccesses } : undefined;
 }
 
-export function containsReduce(e: Expr): boolean {
-  switch (e.kind) {
-    case 'reduce': return true;
-    case 'load': return containsReduce(e.index) || (e.guard ? containsReduce(e.guard) : false);
-    case 'unary': case 'cast': return containsReduce(e.x);
-    case 'binary': return containsReduce(e.a) || containsReduce(e.b);
-    case 'select': return containsReduce(e.cond) || containsReduce(e.a) || containsReduce(e.b);
-    default: return false;
-  }
-}
 
 /** The outermost reduce nodes inside `e` (not inside another reduce). */
 export function outermostReduces(e: Expr, out: Extract<Expr, { kind: 'reduce' }>[] = []): Extract<Expr, { kind: 'reduce' }>[] {

@@ -81,3 +81,41 @@ export function freshName(used: Set<string>, base: string): string {
   used.add(name);
   return name;
 }
+
+/** Whether `e` contains a reduction (memoized by identity). */
+export function containsReduce(e: Expr, memo = new Map<Expr, boolean>()): boolean {
+  let r = memo.get(e);
+  if (r === undefined) {
+    r = e.kind === 'reduce' || children(e).some((c) => containsReduce(c, memo));
+    memo.set(e, r);
+  }
+  return r;
+}
+
+/** Names an expression reads that it does not bind itself (reduction variables are bound). */
+export function freeNames(e: Expr, out: Set<string> = new Set(), bound: ReadonlySet<string> = new Set()): Set<string> {
+  switch (e.kind) {
+    case 'const': return out;
+    case 'var':
+      if (!bound.has(e.name)) out.add(e.name);
+      return out;
+    case 'load':
+      freeNames(e.index, out, bound);
+      if (e.guard) freeNames(e.guard, out, bound);
+      return out;
+    case 'unary':
+    case 'cast': return freeNames(e.x, out, bound);
+    case 'binary':
+      freeNames(e.a, out, bound);
+      return freeNames(e.b, out, bound);
+    case 'select':
+      freeNames(e.cond, out, bound);
+      freeNames(e.a, out, bound);
+      return freeNames(e.b, out, bound);
+    case 'reduce': {
+      const inner = new Set(bound);
+      for (const v of e.vars) inner.add(v.name);
+      return freeNames(e.body, out, inner);
+    }
+  }
+}

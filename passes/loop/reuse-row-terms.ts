@@ -14,9 +14,9 @@
  * the output is written by that one store and read nowhere else in the kernel.
  */
 import type { Expr, Kernel, Program, Stmt, UnaryOp } from '../../ir/index.js';
-import { freshName, namesIn, substituteVar } from '../../ir/loop-walk.js';
+import { freeNames, freshName, namesIn, substituteVar } from '../../ir/loop-walk.js';
 import { isUnitStride } from './vectorize.js';
-import { children, exprKey, mapExpr, mapKernels } from './walk.js';
+import { children, containsReduce, exprKey, mapExpr, mapKernels } from './walk.js';
 
 type ForStmt = Extract<Stmt, { kind: 'for' }>;
 type StoreStmt = Extract<Stmt, { kind: 'store' }>;
@@ -27,16 +27,6 @@ const EXPENSIVE_UNARY: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'tanh', 'si
 function expensive(e: Expr): boolean {
   if ((e.kind === 'unary' && EXPENSIVE_UNARY.has(e.op)) || (e.kind === 'binary' && e.op === 'pow')) return true;
   return children(e).some(expensive);
-}
-
-function hasReduce(e: Expr): boolean {
-  return e.kind === 'reduce' || children(e).some(hasReduce);
-}
-
-function freeVars(e: Expr, out = new Set<string>()): Set<string> {
-  if (e.kind === 'var') out.add(e.name);
-  children(e).forEach((c) => freeVars(c, out));
-  return out;
 }
 
 /** Buffers the statements read, and how many stores each buffer gets. */
@@ -74,7 +64,7 @@ function findReuse(k: Kernel, letAt: number): Match | undefined {
   if (let_.kind !== 'let' || let_.value.kind !== 'reduce') return undefined;
   const reduce = let_.value;
   if (reduce.op === 'argmax' || reduce.op === 'argmin' || reduce.vars.length !== 1) return undefined;
-  if (reduce.body.dtype !== 'float32' || hasReduce(reduce.body) || !expensive(reduce.body)) return undefined;
+  if (reduce.body.dtype !== 'float32' || containsReduce(reduce.body) || !expensive(reduce.body)) return undefined;
   const r = reduce.vars[0];
   const use = bufferUse(k.body);
   const definedBefore = new Set([...k.grid.map((v) => v.name), ...k.body.slice(0, letAt).flatMap((s) => (s.kind === 'let' ? [s.name] : []))]);
@@ -85,7 +75,7 @@ function findReuse(k: Kernel, letAt: number): Match | undefined {
     const param = k.params.find((p) => p.name === store.buffer);
     if (param?.dtype !== 'float32' || use.reads.has(store.buffer) || use.stores.get(store.buffer) !== 1) continue;
     if (!isUnitStride(store.index, loop.var.name)) continue;
-    if ([...freeVars(store.index)].some((v) => v !== loop.var.name && !definedBefore.has(v))) continue;
+    if ([...freeNames(store.index)].some((v) => v !== loop.var.name && !definedBefore.has(v))) continue;
     const termKey = exprKey(substituteVar(reduce.body, r.name, { kind: 'var', dtype: 'int32', name: loop.var.name }));
     if (!containsKey(store.value, termKey)) continue;
     return { letAt, loopAt, reduce, loop, store, termKey };

@@ -2,7 +2,7 @@
 import type { Expr, Kernel, Program } from '../../ir/index.js';
 import { children } from '../../ir/loop-walk.js';
 
-export { children, mapExpr, mapStmts } from '../../ir/loop-walk.js';
+export { children, containsReduce, mapExpr, mapStmts } from '../../ir/loop-walk.js';
 
 export function mapKernels(p: Program, f: (k: Kernel) => Kernel): Program {
   return { ...p, kernels: p.kernels.map(f) };
@@ -37,15 +37,6 @@ export function exprKey(e: Expr, memo = new Map<Expr, string>(), bound: Readonly
   return key;
 }
 
-/** Whether `e` contains a reduction (memoized by identity). */
-export function containsReduce(e: Expr, memo = new Map<Expr, boolean>()): boolean {
-  let r = memo.get(e);
-  if (r === undefined) {
-    r = e.kind === 'reduce' || children(e).some((c) => containsReduce(c, memo));
-    memo.set(e, r);
-  }
-  return r;
-}
 
 /** A copy of `e` whose reduction variables get fresh names from `fresh`. */
 export function renameReduceVars(e: Expr, fresh: () => string, names: ReadonlyMap<string, string> = new Map()): Expr {
